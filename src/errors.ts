@@ -1,0 +1,49 @@
+/**
+ * The one error base of Custos (after sigstore-js `BaseError<Code>` and undici `UND_ERR_*`).
+ *
+ * Code throws `new CustosError('UNKNOWN_RESOURCE_TYPE', 'Unknown resource type "patient"')`;
+ * one module (`src/http/error-mapper.ts`) turns it into an HTTP status and an OperationOutcome or
+ * problem document. No handler sets a status code by hand.
+ *
+ * Messages are shown to the caller: they must say what to fix and must never contain request
+ * bodies, query values or anything else that could be personal data.
+ */
+export type CustosErrorCode =
+  // The request itself is wrong
+  | 'INVALID_PATH'
+  | 'INVALID_REQUEST'
+  | 'MALFORMED_JSON'
+  | 'UNKNOWN_RESOURCE_TYPE'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'NOT_ACCEPTABLE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'PAYLOAD_TOO_LARGE'
+  // The upstream FHIR server failed us
+  | 'UPSTREAM_TIMEOUT'
+  | 'UPSTREAM_UNREACHABLE'
+  | 'UPSTREAM_BAD_RESPONSE'
+  // The gateway is not able to serve right now
+  | 'UNAVAILABLE'
+  // Configuration rejected at start
+  | 'CONFIG_INVALID'
+  // A bug: never shown in detail to the caller
+  | 'INTERNAL';
+
+export class CustosError extends Error {
+  override readonly name = 'CustosError';
+
+  constructor(
+    readonly code: CustosErrorCode,
+    message: string,
+    /** Extra, non-personal facts for the caller (e.g. the JSON parse position). */
+    readonly details?: Readonly<Record<string, string | number>>,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isCustosError(value: unknown): value is CustosError {
+  return value instanceof CustosError;
+}
