@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+/**
+ * The `custos` command. `custos start` runs the gateway; later issues add consents, audit,
+ * reports, verify and dev tokens here, mirroring the admin API.
+ */
+import { Command } from 'commander';
+import { registerStartCommand } from './start-command.js';
+import { registerSampleServerCommand } from './sample-server-command.js';
+
+const program = new Command()
+  .name('custos')
+  .description('Custos: a consent-enforcing, audited gateway in front of FHIR R4 servers')
+  .version('0.1.0');
+registerStartCommand(program);
+registerSampleServerCommand(program);
+await program.parseAsync(process.argv);

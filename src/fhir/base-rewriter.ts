@@ -1,0 +1,97 @@
+/**
+ * Rewrites the upstream's base URL to the gateway's in everything the client sees: Bundle links,
+ * `fullUrl`s, absolute references, `implementation.url`, and the Location / Content-Location
+ * headers (https://hl7.org/fhir/R4/http.html#general: links are absolute on the server's base).
+ *
+ * It works on bytes, so a large Bundle streams through without being parsed or held in memory. A
+ * match must end at a URL boundary (`/`, `?`, `#`, `"`, or `\` of an escaped slash), so
+ * `http://up/fhir` never rewrites inside `http://up/fhirX`. JSON writers that escape `/` as `\/`
+ * are matched in that form too.
+ */
+import { Transform, type TransformCallback } from 'node:stream';
+
+const BOUNDARY = new Set([0x2f /* / */, 0x3f /* ? */, 0x23 /* # */, 0x22 /* " */, 0x5c /* \ */]);
+
+export class BaseRewriter {
+  private readonly needles: Array<{ from: Buffer; to: Buffer }>;
+  private readonly holdBack: number;
+
+  constructor(
+    readonly upstreamBase: string,
+    readonly gatewayBase: string,
+  ) {
+    const escape = (s: string) => s.replace(/\//g, '\\/');
+    this.needles = [
+      { from: Buffer.from(upstreamBase), to: Buffer.from(gatewayBase) },
+      { from: Buffer.from(escape(upstreamBase)), to: Buffer.from(escape(gatewayBase)) },
+    ];
+    this.holdBack = Math.max(...this.needles.map((n) => n.from.length)) + 1;
+  }
+
+  /** Rewrites one URL (a header value). Relative URLs are relative to the base already and stay. */
+  rewriteUrl(url: string): string {
+    if (!url.startsWith(this.upstreamBase)) return url;
+    const next = url.charCodeAt(this.upstreamBase.length);
+    return Number.isNaN(next) || BOUNDARY.has(next) ? this.gatewayBase + url.slice(this.upstreamBase.length) : url;
+  }
+
+  /** Rewrites a whole body held in memory. */
+  rewriteBuffer(body: Buffer): Buffer {
+    const { parts, rest } = this.scan(body, true);
+    if (parts.length === 1 && rest.length === 0) return parts[0]!;
+    return Buffer.concat(rest.length ? [...parts, rest] : parts);
+  }
+
+  /** A stream transform for bodies too large (or too unknown) to hold. */
+  createTransform(): Transform {
+    let carry: Buffer = Buffer.alloc(0);
+    return new Transform({
+      transform: (chunk: Buffer, _enc, done: TransformCallback) => {
+        const data = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+        const { parts, rest } = this.scan(data, false);
+        carry = rest;
+        done(null, parts.length === 1 ? parts[0] : Buffer.concat(parts));
+      },
+      flush: (done: TransformCallback) => {
+        const { parts } = this.scan(carry, true);
+        done(null, Buffer.concat(parts));
+      },
+    });
+  }
+
+  /** Replaces every bounded match; unless `final`, keeps back a tail that could begin a match. */
+  private scan(data: Buffer, final: boolean): { parts: Buffer[]; rest: Buffer } {
+    const parts: Buffer[] = [];
+    let pos = 0;
+    let holdFrom = final ? data.length : Math.max(0, data.length - this.holdBack);
+    for (;;) {
+      let at = -1;
+      let needle = this.needles[0]!;
+      for (const candidate of this.needles) {
+        const found = data.indexOf(candidate.from, pos);
+        if (found >= 0 && (at < 0 || found < at)) {
+          at = found;
+          needle = candidate;
+        }
+      }
+      if (at < 0) break;
+      const end = at + needle.from.length;
+      if (end >= data.length && !final) {
+        holdFrom = at; // cannot see the boundary byte yet
+        break;
+      }
+      if (end >= data.length || BOUNDARY.has(data[end]!)) {
+        if (at > pos) parts.push(data.subarray(pos, at));
+        parts.push(needle.to);
+        pos = end;
+      } else {
+        parts.push(data.subarray(pos, at + 1));
+        pos = at + 1;
+      }
+    }
+    holdFrom = Math.max(holdFrom, pos);
+    if (holdFrom > pos) parts.push(data.subarray(pos, holdFrom));
+    if (parts.length === 0) parts.push(Buffer.alloc(0));
+    return { parts, rest: final ? Buffer.alloc(0) : data.subarray(holdFrom) };
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * The FhirSource port: how the pipeline talks to a FHIR server. Adapters in
+ * `src/adapters/upstream/` implement it (undici pool, sample server, ...); concerns such as
+ * upstream credentials are interceptors composed around `send` (after undici's `compose`).
+ */
+import type { Readable } from 'node:stream';
+
+export interface UpstreamRequest {
+  readonly method: string;
+  /** Path relative to the source's base, canonical, e.g. `/Patient/123` (`` for the base). */
+  readonly path: string;
+  /** Serialized query including the leading `?`, or ``. */
+  readonly query: string;
+  readonly headers: Record<string, string>;
+  readonly body?: Buffer;
+  readonly signal?: AbortSignal;
+}
+
+export interface UpstreamResponse {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  /** The body, streamed; consume or destroy it. */
+  readonly body: Readable;
+}
+
+export type Dispatch = (request: UpstreamRequest) => Promise<UpstreamResponse>;
+export type Interceptor = (next: Dispatch) => Dispatch;
+
+export interface FhirSource {
+  readonly id: string;
+  /** Absolute base URL without trailing slash, e.g. `https://ehr.example.org/fhir`. */
+  readonly baseUrl: string;
+  readonly send: Dispatch;
+  /** Resolves true when the source answers its CapabilityStatement. */
+  ping(signal?: AbortSignal): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Composes interceptors so that the first one listed sees the request first. */
+export function composeInterceptors(dispatch: Dispatch, interceptors: readonly Interceptor[]): Dispatch {
+  return interceptors.reduceRight((next, interceptor) => interceptor(next), dispatch);
+}

@@ -1,0 +1,78 @@
+/**
+ * The one place where errors become HTTP answers (medplum `outcomes.ts` + one `getStatus`):
+ * a CustosError code maps to a status and an OperationOutcome issue type (FHIR routes) or a
+ * problem document (RFC 9457, admin routes). Unknown errors become a 500 that names the request id
+ * and nothing else: no stack trace, no message text from a library that might quote input.
+ */
+import type { ServerResponse } from 'node:http';
+import type { OperationOutcome } from 'fhir/r4.js';
+import { CustosError, type CustosErrorCode } from '../errors.js';
+import { operationOutcome, type IssueType } from '../fhir/operation-outcome.js';
+
+const MAPPING: Record<CustosErrorCode, { status: number; issue: IssueType; title: string }> = {
+  INVALID_PATH: { status: 400, issue: 'invalid', title: 'Invalid path' },
+  INVALID_REQUEST: { status: 400, issue: 'invalid', title: 'Invalid request' },
+  MALFORMED_JSON: { status: 400, issue: 'structure', title: 'Malformed JSON' },
+  UNKNOWN_RESOURCE_TYPE: { status: 404, issue: 'not-supported', title: 'Unknown resource type' },
+  NOT_FOUND: { status: 404, issue: 'not-found', title: 'Not found' },
+  METHOD_NOT_ALLOWED: { status: 405, issue: 'not-supported', title: 'Method not allowed' },
+  NOT_ACCEPTABLE: { status: 406, issue: 'not-supported', title: 'Not acceptable' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, issue: 'not-supported', title: 'Unsupported media type' },
+  PAYLOAD_TOO_LARGE: { status: 413, issue: 'too-long', title: 'Payload too large' },
+  UPSTREAM_TIMEOUT: { status: 504, issue: 'timeout', title: 'Upstream timeout' },
+  UPSTREAM_UNREACHABLE: { status: 502, issue: 'transient', title: 'Upstream unreachable' },
+  UPSTREAM_BAD_RESPONSE: { status: 502, issue: 'exception', title: 'Bad upstream response' },
+  UNAVAILABLE: { status: 503, issue: 'transient', title: 'Service unavailable' },
+  CONFIG_INVALID: { status: 500, issue: 'exception', title: 'Configuration invalid' },
+  INTERNAL: { status: 500, issue: 'exception', title: 'Internal error' },
+};
+
+export interface MappedError {
+  readonly status: number;
+  readonly code: CustosErrorCode;
+  readonly issue: IssueType;
+  readonly title: string;
+  readonly message: string;
+}
+
+export function mapError(error: unknown, requestId: string): MappedError {
+  const known = error instanceof CustosError && error.code !== 'INTERNAL' ? error : undefined;
+  const code = known?.code ?? 'INTERNAL';
+  const entry = MAPPING[code];
+  const message = known?.message ?? `internal error; quote request id ${requestId} when reporting it`;
+  return { status: entry.status, code, issue: entry.issue, title: entry.title, message };
+}
+
+export function toOperationOutcome(mapped: MappedError): OperationOutcome {
+  return operationOutcome(mapped.status >= 500 ? 'fatal' : 'error', mapped.issue, mapped.message, { diagnostics: mapped.code });
+}
+
+/** Writes a FHIR error answer, unless the response has started (then the connection is cut). */
+export function sendOperationOutcome(res: ServerResponse, mapped: MappedError, extraHeaders: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  writeJson(res, mapped.status, 'application/fhir+json; charset=utf-8', toOperationOutcome(mapped), extraHeaders);
+}
+
+/** Writes an admin/ops error answer as an RFC 9457 problem document. */
+export function sendProblem(res: ServerResponse, mapped: MappedError, requestId: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  writeJson(res, mapped.status, 'application/problem+json', {
+    type: `https://custos.dev/problems/${mapped.code.toLowerCase().replace(/_/g, '-')}`,
+    title: mapped.title,
+    status: mapped.status,
+    detail: mapped.message,
+    requestId,
+  });
+}
+
+function writeJson(res: ServerResponse, status: number, contentType: string, body: unknown, extra: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...extra, 'content-type': contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.end(text);
+}

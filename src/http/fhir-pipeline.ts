@@ -1,0 +1,152 @@
+/**
+ * The FHIR request, end to end (ARCHITECTURE.md, "The request, end to end"). This file only calls
+ * each step in order; every step is a small module with one job. Later steps (authenticate,
+ * decide, filter, audit) slot in where marked.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { toUpstreamError } from '../adapters/upstream/upstream-errors.js';
+import type { CustosConfig } from '../config/types.js';
+import { CustosError } from '../errors.js';
+import { BaseRewriter } from '../fhir/base-rewriter.js';
+import { classifyRequest, refineBundleInteraction } from '../fhir/classify.js';
+import { checkRequestContentType, negotiateResponseFormat } from '../fhir/format.js';
+import type { FhirInteraction } from '../fhir/interaction.js';
+import { parseJsonBody } from '../fhir/json-body.js';
+import { hasSearchCriteria, parseFormBody, parseQuery, serializeQuery } from '../fhir/query.js';
+import { splitPathSegments } from '../fhir/request-path.js';
+import type { FhirSource } from '../fhir/upstream.js';
+import { mapError, sendOperationOutcome } from './error-mapper.js';
+import { upstreamRequestHeaders } from './header-hygiene.js';
+import { createRequestContext, publicOrigin, type ContextOptions, type RequestContext } from './request-context.js';
+import { hasRequestBody, readRequestBody } from './request-body.js';
+import { relayResponse } from './response-relay.js';
+
+export interface FhirPipelineOptions {
+  readonly mountPath: string; // e.g. '/fhir'
+  readonly source: FhirSource;
+  readonly config: CustosConfig;
+  readonly logger: Logger;
+}
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler {
+  const { mountPath, source, config, logger } = options;
+  const contextOptions: ContextOptions = { trustProxy: config.server.trustProxy, publicUrl: config.server.publicUrl };
+  const rewriters = new RewriterCache(source.baseUrl);
+
+  async function handle(req: IncomingMessage, res: ServerResponse, context: RequestContext): Promise<FhirInteraction> {
+    // ingress: path safety, query, format
+    const { path, query: rawQuery } = splitTarget(req.url ?? '', mountPath);
+    const segments = splitPathSegments(path);
+    const query = parseQuery(rawQuery);
+    negotiateResponseFormat(query.format, req.headers.accept);
+
+    // classify
+    let interaction = classifyRequest({
+      method: req.method ?? 'GET',
+      segments,
+      hasCriteria: hasSearchCriteria(query.params),
+      ifNoneExist: req.headers['if-none-exist'] !== undefined,
+    });
+    let body: Buffer | undefined;
+    if (interaction.bodyKind !== 'none' && hasRequestBody(req)) {
+      checkRequestContentType(interaction.bodyKind, interaction.method, req.headers['content-type'], true);
+      body = await readRequestBody(req, res, config.server.bodyLimitBytes);
+      if (interaction.bodyKind === 'json') {
+        interaction = refineBundleInteraction(interaction, parseJsonBody(body));
+      } else {
+        const form = parseFormBody(body);
+        negotiateResponseFormat(form.format, undefined);
+        body = Buffer.from(serializeQuery(form.params).slice(1));
+      }
+    } else if (interaction.kind === 'batch') {
+      throw new CustosError('INVALID_REQUEST', 'a POST to the FHIR base must carry a Bundle of type "batch" or "transaction"');
+    } else if (interaction.bodyKind === 'json' && interaction.kind !== 'operation') {
+      throw new CustosError('INVALID_REQUEST', `a ${interaction.kind} needs a JSON body`);
+    }
+
+    // (authenticate, decide-before: issues 3 and 4)
+
+    // forward
+    const abort = new AbortController();
+    res.once('close', () => abort.abort());
+    const upstream = await source.send({
+      method: interaction.method,
+      path: interaction.path,
+      query: serializeQuery(query.params),
+      headers: upstreamRequestHeaders(req.headers, context),
+      ...(body ? { body } : {}),
+      signal: abort.signal,
+    });
+
+    // (decide-after + filter, audit: issues 4 and 5)
+
+    // respond, pointing everything at the gateway
+    const rewriter = rewriters.for(publicOrigin(context, contextOptions) + mountPath);
+    await relayResponse(upstream, res, rewriter, interaction.method === 'HEAD');
+    return interaction;
+  }
+
+  return (req, res) => {
+    let context: RequestContext | undefined;
+    let interaction: FhirInteraction | undefined;
+    const done = (error?: unknown) => {
+      const requestId = context?.requestId ?? 'unknown';
+      if (error !== undefined) {
+        const mapped = mapError(isUndiciError(error) ? toUpstreamError(error, config.upstream) : error, requestId);
+        if (mapped.code === 'INTERNAL') logger.error({ requestId, err: error }, 'unexpected error');
+        sendOperationOutcome(res, mapped, { 'x-request-id': requestId });
+      }
+      logger.info({
+        requestId,
+        method: req.method,
+        interaction: interaction?.kind,
+        resourceType: interaction?.resourceType,
+        status: res.statusCode,
+        ms: context ? Number(process.hrtime.bigint() - context.startedAt) / 1e6 : undefined,
+      }, 'fhir request');
+    };
+    try {
+      context = createRequestContext(req, contextOptions);
+      res.setHeader('x-request-id', context.requestId);
+      handle(req, res, context).then((i) => {
+        interaction = i;
+        done();
+      }, done);
+    } catch (error) {
+      done(error);
+    }
+  };
+}
+
+/** Splits the raw request target into the path below the mount point and the raw query. */
+function splitTarget(url: string, mountPath: string): { path: string; query: string } {
+  if (!url.startsWith(mountPath)) throw new CustosError('NOT_FOUND', 'not a FHIR endpoint');
+  const q = url.indexOf('?');
+  const path = (q < 0 ? url : url.slice(0, q)).slice(mountPath.length);
+  if (path !== '' && !path.startsWith('/')) throw new CustosError('NOT_FOUND', 'not a FHIR endpoint');
+  return { path, query: q < 0 ? '' : url.slice(q + 1) };
+}
+
+function isUndiciError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('UND_ERR') || code.startsWith('E'));
+}
+
+/** One rewriter per public base; bounded, since the base can follow the client's Host header. */
+class RewriterCache {
+  private readonly cache = new Map<string, BaseRewriter>();
+  constructor(private readonly upstreamBase: string) {}
+
+  for(gatewayBase: string): BaseRewriter {
+    let rewriter = this.cache.get(gatewayBase);
+    if (!rewriter) {
+      if (this.cache.size >= 32) this.cache.clear();
+      rewriter = new BaseRewriter(this.upstreamBase, gatewayBase);
+      this.cache.set(gatewayBase, rewriter);
+    }
+    return rewriter;
+  }
+}

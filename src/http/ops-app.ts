@@ -1,0 +1,59 @@
+/**
+ * The express app for everything that is not FHIR traffic: `/healthz`, `/readyz` (and `/admin`,
+ * `/metrics`, `/console` in later issues). Every error, including express's own (bad JSON, unknown
+ * route), becomes a JSON problem document; express's HTML error page with a stack trace never
+ * reaches a client.
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { CustosError } from '../errors.js';
+import { mapError, sendProblem } from './error-mapper.js';
+
+export interface ReadinessCheck {
+  readonly name: string;
+  check(signal: AbortSignal): Promise<boolean>;
+}
+
+export interface OpsAppOptions {
+  readonly readiness: readonly ReadinessCheck[];
+  readonly isShuttingDown: () => boolean;
+}
+
+export function createOpsApp(options: OpsAppOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.get('/healthz', (_req, res) => {
+    res.status(200).type('application/json').send(JSON.stringify({ status: 'ok' }));
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    const checks: Record<string, 'ok' | 'failing'> = {};
+    if (!options.isShuttingDown()) {
+      await Promise.all(options.readiness.map(async (r) => {
+        const signal = AbortSignal.timeout(2000);
+        checks[r.name] = (await r.check(signal).catch(() => false)) ? 'ok' : 'failing';
+      }));
+    }
+    const ready = !options.isShuttingDown() && Object.values(checks).every((v) => v === 'ok');
+    res.status(ready ? 200 : 503).type('application/json')
+      .send(JSON.stringify({ status: ready ? 'ready' : options.isShuttingDown() ? 'shutting-down' : 'not-ready', checks }));
+  });
+
+  app.use((req: Request, res: Response) => {
+    const requestId = requestIdOf(req);
+    sendProblem(res, mapError(new CustosError('NOT_FOUND', `no route for ${req.method} ${req.path.slice(0, 100)}; FHIR is served under /fhir`), requestId), requestId);
+  });
+
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const requestId = requestIdOf(req);
+    sendProblem(res, mapError(error, requestId), requestId);
+  });
+  return app;
+}
+
+function requestIdOf(req: Request): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && /^[A-Za-z0-9._:\-]{1,128}$/.test(given) ? given : randomUUID();
+}

@@ -1,0 +1,76 @@
+/**
+ * Per-request facts decided at ingress: the request id (accepted from the client when sane,
+ * otherwise generated, always echoed), the W3C trace context (https://www.w3.org/TR/trace-context/)
+ * and the gateway's public base URL used for every link the client sees.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { CustosError } from '../errors.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:\-]{1,128}$/;
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+const HOST = /^[A-Za-z0-9.\-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?$/;
+
+export interface RequestContext {
+  readonly requestId: string;
+  readonly traceId: string;
+  /** The traceparent we send upstream: same trace, our own span id. */
+  readonly traceparent: string;
+  readonly tracestate?: string;
+  readonly clientAddress: string;
+  readonly forwardedFor?: string;
+  readonly proto: string;
+  readonly host: string;
+  readonly startedAt: bigint;
+}
+
+export interface ContextOptions {
+  readonly trustProxy: boolean;
+  readonly publicUrl: string | null;
+}
+
+export function createRequestContext(req: IncomingMessage, options: ContextOptions): RequestContext {
+  const given = req.headers['x-request-id'];
+  const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  const parsed = TRACEPARENT.exec(String(req.headers['traceparent'] ?? '').trim());
+  const valid = parsed && parsed[1] !== 'ff' && !/^0+$/.test(parsed[2]!) && !/^0+$/.test(parsed[3]!);
+  const traceId = valid ? parsed[2]! : randomBytes(16).toString('hex');
+  const flags = valid ? parsed[4]! : '01';
+  const tracestate = valid && typeof req.headers['tracestate'] === 'string' ? req.headers['tracestate'] : undefined;
+
+  const trusted = options.trustProxy;
+  const fwdProto = trusted ? firstValue(req.headers['x-forwarded-proto']) : undefined;
+  const fwdHost = trusted ? firstValue(req.headers['x-forwarded-host']) : undefined;
+  const forwardedFor = trusted ? headerText(req.headers['x-forwarded-for']) : undefined;
+  const proto = fwdProto === 'https' || fwdProto === 'http' ? fwdProto : (req.socket as TLSSocket).encrypted ? 'https' : 'http';
+  const host = fwdHost ?? req.headers.host ?? '';
+  if (!options.publicUrl && !HOST.test(host)) {
+    throw new CustosError('INVALID_REQUEST', 'the Host header is missing or malformed');
+  }
+  return {
+    requestId,
+    traceId,
+    traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-${flags}`,
+    ...(tracestate ? { tracestate } : {}),
+    clientAddress: req.socket.remoteAddress ?? 'unknown',
+    ...(forwardedFor ? { forwardedFor } : {}),
+    proto,
+    host,
+    startedAt: process.hrtime.bigint(),
+  };
+}
+
+/** The origin clients must see: the configured public URL, or what the request was addressed to. */
+export function publicOrigin(context: RequestContext, options: ContextOptions): string {
+  return options.publicUrl ? options.publicUrl.replace(/\/+$/, '') : `${context.proto}://${context.host}`;
+}
+
+function firstValue(value: string | string[] | undefined): string | undefined {
+  const text = headerText(value);
+  return text?.split(',')[0]?.trim() || undefined;
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}

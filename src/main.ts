@@ -1,0 +1,86 @@
+/**
+ * Composition root: reads nothing by itself (config comes in), picks adapters, wires the ports,
+ * starts the servers. The only module that knows every other one.
+ */
+import type { Logger } from 'pino';
+import { authInterceptor } from './adapters/upstream/auth-interceptors.js';
+import { createUndiciSource } from './adapters/upstream/undici-source.js';
+import type { CustosConfig } from './config/types.js';
+import type { FhirSource, Interceptor } from './fhir/upstream.js';
+import { createFhirPipeline } from './http/fhir-pipeline.js';
+import { startGatewayServer } from './http/gateway-server.js';
+import { createOpsApp } from './http/ops-app.js';
+
+export const FHIR_MOUNT_PATH = '/fhir';
+
+export interface RunningCustos {
+  /** e.g. http://127.0.0.1:8080 */
+  readonly origin: string;
+  /** e.g. http://127.0.0.1:8080/fhir */
+  readonly fhirBaseUrl: string;
+  readonly upstreamUrl: string;
+  /** True when the bundled sample FHIR server was started because no upstream was configured. */
+  readonly sampleServer: boolean;
+  /** Graceful stop: in-flight requests finish (bounded by server.shutdownTimeoutMs), then everything closes. */
+  close(): Promise<void>;
+}
+
+export async function startCustos(config: CustosConfig, logger: Logger): Promise<RunningCustos> {
+  const closers: Array<() => Promise<void>> = [];
+  try {
+    let upstreamUrl: string | null = config.upstream.url;
+    if (!upstreamUrl) {
+      // Loaded only when needed: the sample server pulls in the whole medplum runtime.
+      const { startSampleServer } = await import('./sample-server/server.js');
+      const sample = await startSampleServer({
+        host: config.sampleServer.host,
+        port: config.sampleServer.port,
+        patients: config.sampleServer.patients,
+        seed: config.sampleServer.seed,
+      });
+      closers.push(() => sample.close());
+      upstreamUrl = sample.url;
+      logger.info({ upstream: sample.url, patients: config.sampleServer.patients }, 'started the bundled sample FHIR server (no upstream.url configured)');
+    }
+    const upstreamBase: string = upstreamUrl;
+    const interceptors = [authInterceptor(config.upstream.auth)].filter((i): i is Interceptor => i !== undefined);
+    const source: FhirSource = createUndiciSource({
+      id: 'default',
+      baseUrl: upstreamBase,
+      connections: config.upstream.connections,
+      connectTimeoutMs: config.upstream.connectTimeoutMs,
+      responseTimeoutMs: config.upstream.responseTimeoutMs,
+      interceptors,
+    });
+    closers.unshift(() => source.close());
+
+    let shuttingDown = false;
+    const server = await startGatewayServer({
+      host: config.server.host,
+      port: config.server.port,
+      mountPath: FHIR_MOUNT_PATH,
+      fhir: createFhirPipeline({ mountPath: FHIR_MOUNT_PATH, source, config, logger }),
+      other: createOpsApp({
+        readiness: [{ name: 'upstream', check: (signal) => source.ping(signal) }],
+        isShuttingDown: () => shuttingDown,
+      }),
+    });
+    const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
+    const origin = `http://${host.includes(':') ? `[${host}]` : host}:${server.port}`;
+    logger.info({ fhirBase: origin + FHIR_MOUNT_PATH }, 'custos is listening');
+    return {
+      origin,
+      fhirBaseUrl: origin + FHIR_MOUNT_PATH,
+      upstreamUrl: upstreamBase,
+      sampleServer: !config.upstream.url,
+      async close() {
+        shuttingDown = true;
+        await server.close(config.server.shutdownTimeoutMs);
+        for (const close of closers) await close().catch(() => undefined);
+      },
+    };
+  } catch (error) {
+    for (const close of closers) await close().catch(() => undefined);
+    throw error;
+  }
+}
