@@ -68,7 +68,7 @@ function readYaml(file: string, problems: string[]): Record<string, unknown> {
 }
 
 function validate(schema: JsonSchemaNode, value: unknown): string[] {
-  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+  const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, verbose: true });
   ajv.addFormat('http-url', (text: string) => {
     try {
       const url = new URL(text);
