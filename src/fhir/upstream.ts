@@ -13,7 +13,8 @@ export interface UpstreamRequest {
   readonly query: string;
   readonly headers: Record<string, string>;
   readonly body?: Buffer;
-  readonly signal?: AbortSignal;
+  /** Aborts the exchange: an AbortSignal, or an EventEmitter that emits 'abort' (cheaper per request). */
+  readonly signal?: AbortSignal | import('node:events').EventEmitter;
 }
 
 export interface UpstreamResponse {

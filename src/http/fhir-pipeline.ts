@@ -3,6 +3,7 @@
  * each step in order; every step is a small module with one job. Later steps (authenticate,
  * decide, filter, audit) slot in where marked.
  */
+import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { toUpstreamError } from '../adapters/upstream/upstream-errors.js';
@@ -70,15 +71,19 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
     // (authenticate, decide-before: issues 3 and 4)
 
     // forward
-    const abort = new AbortController();
-    res.once('close', () => abort.abort());
+    // An EventEmitter is a valid undici signal and far cheaper than an AbortController; it fires
+    // only when the client goes away before the answer is complete.
+    const abort = new EventEmitter();
+    res.once('close', () => {
+      if (!res.writableFinished) abort.emit('abort');
+    });
     const upstream = await source.send({
       method: interaction.method,
       path: interaction.path,
       query: serializeQuery(query.params),
       headers: upstreamRequestHeaders(req.headers, context),
       ...(body ? { body } : {}),
-      signal: abort.signal,
+      signal: abort,
     });
 
     // (decide-after + filter, audit: issues 4 and 5)

@@ -4,6 +4,14 @@
  * and the gateway's public base URL used for every link the client sees.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+
+/** Span ids: a random per-process prefix and a counter; unique without a CSPRNG call per request. */
+const SPAN_PREFIX = randomBytes(4).toString('hex');
+let spanCounter = 0;
+function nextSpanId(): string {
+  spanCounter = (spanCounter + 1) >>> 0;
+  return SPAN_PREFIX + spanCounter.toString(16).padStart(8, '0');
+}
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { CustosError } from '../errors.js';
@@ -32,10 +40,12 @@ export interface ContextOptions {
 
 export function createRequestContext(req: IncomingMessage, options: ContextOptions): RequestContext {
   const given = req.headers['x-request-id'];
-  const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  // randomUUID draws from a batched entropy cache, unlike randomBytes (a CSPRNG call each time).
+  const generated = randomUUID();
+  const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : generated;
   const parsed = TRACEPARENT.exec(String(req.headers['traceparent'] ?? '').trim());
   const valid = parsed && parsed[1] !== 'ff' && !/^0+$/.test(parsed[2]!) && !/^0+$/.test(parsed[3]!);
-  const traceId = valid ? parsed[2]! : randomBytes(16).toString('hex');
+  const traceId = valid ? parsed[2]! : generated.replace(/-/g, '');
   const flags = valid ? parsed[4]! : '01';
   const tracestate = valid && typeof req.headers['tracestate'] === 'string' ? req.headers['tracestate'] : undefined;
 
@@ -51,7 +61,7 @@ export function createRequestContext(req: IncomingMessage, options: ContextOptio
   return {
     requestId,
     traceId,
-    traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-${flags}`,
+    traceparent: `00-${traceId}-${nextSpanId()}-${flags}`,
     ...(tracestate ? { tracestate } : {}),
     clientAddress: req.socket.remoteAddress ?? 'unknown',
     ...(forwardedFor ? { forwardedFor } : {}),
