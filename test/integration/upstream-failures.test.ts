@@ -1,0 +1,148 @@
+/**
+ * What the client sees when the upstream misbehaves: every failure is an OperationOutcome with a
+ * status that says what happened (502, 504), no stack trace, and nothing unfiltered gets through.
+ */
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { startScriptedUpstream, type ScriptedUpstream } from '../support/scripted-upstream.js';
+
+const outcomeOf = async (response: Response) => {
+  assert.match(response.headers.get('content-type') ?? '', /^application\/fhir\+json/);
+  const body = (await response.json()) as { resourceType: string; issue: Array<{ details: { text: string }; diagnostics: string }> };
+  assert.equal(body.resourceType, 'OperationOutcome');
+  const text = JSON.stringify(body);
+  assert.ok(!/\bat [\w.<>]+ \(|node:internal|\.js:\d+/.test(text), `no stack trace in ${text}`);
+  return body.issue[0]!;
+};
+
+describe('upstream failures', () => {
+  let gateway: TestGateway;
+  let upstream: ScriptedUpstream;
+  let script: (path: string, res: import('node:http').ServerResponse) => void = () => undefined;
+
+  before(async () => {
+    upstream = await startScriptedUpstream((req, res) => script(req.url ?? '', res));
+    gateway = await startTestGateway(upstream.url, { CUSTOS_UPSTREAM_RESPONSE_TIMEOUT_MS: '400' });
+  });
+  after(async () => {
+    await gateway.close();
+    await upstream.close();
+  });
+
+  it('answers 502 when the upstream cannot be reached', async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const port = (probe.address() as { port: number }).port;
+        probe.close(() => resolve(port));
+      });
+    });
+    const unreachable = await startTestGateway(`http://127.0.0.1:${closedPort}/fhir`);
+    try {
+      const response = await fetch(`${unreachable.fhirBaseUrl}/Patient/1`);
+      assert.equal(response.status, 502);
+      const issue = await outcomeOf(response);
+      assert.match(issue.details.text, /upstream FHIR server is unreachable \(ECONNREFUSED\)/);
+      assert.equal(issue.diagnostics, 'UPSTREAM_UNREACHABLE');
+    } finally {
+      await unreachable.close();
+    }
+  });
+
+  it('answers 504 when the upstream does not answer in time', async () => {
+    script = () => undefined; // never answers
+    const started = Date.now();
+    const response = await fetch(`${gateway.fhirBaseUrl}/Patient/1`);
+    assert.equal(response.status, 504);
+    assert.match((await outcomeOf(response)).details.text, /did not answer within 400 ms/);
+    assert.ok(Date.now() - started < 3000);
+  });
+
+  it('never passes a non-JSON answer on: XML and HTML become 502', async () => {
+    for (const [type, body] of [['application/fhir+xml', '<Patient xmlns="http://hl7.org/fhir"><id value="1"/></Patient>'], ['text/html', '<html>secret</html>']] as const) {
+      script = (_p, res) => {
+        res.writeHead(200, { 'content-type': type });
+        res.end(body);
+      };
+      const response = await fetch(`${gateway.fhirBaseUrl}/Patient/1`);
+      assert.equal(response.status, 502);
+      const issue = await outcomeOf(response);
+      assert.match(issue.details.text, new RegExp(`Content-Type "${type.replace('+', '\\+')}"`));
+    }
+  });
+
+  it('drops hop-by-hop headers, headers named in Connection, and upstream cookies from the answer', async () => {
+    script = (_p, res) => {
+      res.writeHead(200, {
+        'content-type': 'application/fhir+json',
+        connection: 'keep-alive, x-internal-route',
+        'x-internal-route': 'node-7',
+        'keep-alive': 'timeout=5',
+        'set-cookie': 'upstream-session=abc',
+        etag: 'W/"3"',
+      });
+      res.end('{"resourceType":"Patient","id":"1"}');
+    };
+    const response = await fetch(`${gateway.fhirBaseUrl}/Patient/1`);
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('x-internal-route'), null);
+    assert.equal(response.headers.get('set-cookie'), null);
+    assert.equal(response.headers.get('etag'), 'W/"3"');
+  });
+
+  it('reads a gzip-compressed upstream answer and still rewrites its links', async () => {
+    const { gzipSync } = await import('node:zlib');
+    script = (_p, res) => {
+      const body = gzipSync(JSON.stringify({ resourceType: 'Bundle', type: 'searchset', link: [{ relation: 'self', url: `${upstream.url}/Patient` }] }));
+      res.writeHead(200, { 'content-type': 'application/fhir+json', 'content-encoding': 'gzip', 'content-length': body.length });
+      res.end(body);
+    };
+    const response = await fetch(`${gateway.fhirBaseUrl}/Patient`);
+    const bundle = (await response.json()) as { link: Array<{ url: string }> };
+    assert.equal(bundle.link[0]!.url, `${gateway.fhirBaseUrl}/Patient`);
+  });
+
+  it('streams a large answer through before the upstream has finished it', async () => {
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    script = (_p, res) => {
+      res.writeHead(200, { 'content-type': 'application/fhir+json' }); // chunked: length unknown
+      res.write(`{"resourceType":"Bundle","type":"searchset","link":[{"relation":"self","url":"${upstream.url}/Observation"}],"entry":[`);
+      const entry = JSON.stringify({ fullUrl: `${upstream.url}/Observation/1`, resource: { resourceType: 'Observation', id: '1', note: [{ text: 'x'.repeat(1000) }] } });
+      res.write(Array.from({ length: 3000 }, () => entry).join(','));
+      void released.then(() => res.end(']}'));
+    };
+    const response = await fetch(`${gateway.fhirBaseUrl}/Observation`);
+    assert.equal(response.status, 200);
+    const reader = response.body!.getReader();
+    let received = '';
+    while (received.length < 3_000_000) {
+      const { value, done } = await reader.read();
+      assert.ok(!done, 'the body must not end before the upstream released it');
+      received += Buffer.from(value).toString();
+    }
+    assert.ok(received.includes(`"url":"${gateway.fhirBaseUrl}/Observation"`), 'links rewritten while streaming');
+    assert.ok(!received.includes(upstream.url), 'no upstream URL leaks while streaming');
+    release();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      received += Buffer.from(value).toString();
+    }
+    const bundle = JSON.parse(received) as { entry: Array<{ fullUrl: string }> };
+    assert.equal(bundle.entry.length, 3000);
+    assert.ok(bundle.entry.every((e) => e.fullUrl === `${gateway.fhirBaseUrl}/Observation/1`));
+  });
+
+  it('cuts the connection when the upstream stalls mid-body, rather than sending a truncated 200 as complete', async () => {
+    script = (_p, res) => {
+      res.writeHead(200, { 'content-type': 'application/fhir+json' });
+      res.write('{"resourceType":"Bundle","type":"searchset","entry":[' + 'x'.repeat(70_000));
+      // ... and never finishes
+    };
+    const response = await fetch(`${gateway.fhirBaseUrl}/Observation`);
+    assert.equal(response.status, 200);
+    await assert.rejects(response.text(), 'the client must see the answer fail, not end cleanly');
+  });
+});
