@@ -18,6 +18,7 @@ function sample(target: string, round: number, reqPerSec: number, extra: Partial
     loadCpuUsPerReq: null,
     serverCoreBusy: null,
     loadCoreBusy: null,
+    backgroundBusy: null,
     non2xx: 0,
     errors: 0,
     ...extra,
