@@ -3,6 +3,7 @@
  * `src/adapters/upstream/` implement it (undici pool, sample server, ...); concerns such as
  * upstream credentials are interceptors composed around `send` (after undici's `compose`).
  */
+import type { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 
 export interface UpstreamRequest {
@@ -14,14 +15,28 @@ export interface UpstreamRequest {
   readonly headers: Record<string, string>;
   readonly body?: Buffer;
   /** Aborts the exchange: an AbortSignal, or an EventEmitter that emits 'abort' (cheaper per request). */
-  readonly signal?: AbortSignal | import('node:events').EventEmitter;
+  readonly signal?: AbortSignal | EventEmitter;
 }
 
 export interface UpstreamResponse {
   readonly status: number;
   readonly headers: Record<string, string | string[] | undefined>;
-  /** The body, streamed; consume or destroy it. */
-  readonly body: Readable;
+  /** The body: read it exactly once, by one of the three methods. */
+  readonly body: UpstreamBody;
+}
+
+/**
+ * A response body that can be taken whole (small bodies, and anything that must be parsed to be
+ * decided on) or streamed with backpressure (large Bundles), without paying for a stream when
+ * the body is taken whole.
+ */
+export interface UpstreamBody {
+  /** The whole body. Rejects if the exchange fails before the end. */
+  collect(): Promise<Buffer>;
+  /** The body as a stream; chunks already received come first. */
+  stream(): Readable;
+  /** Not needed: drop it (and abort the exchange if it is still running). */
+  discard(): void;
 }
 
 export type Dispatch = (request: UpstreamRequest) => Promise<UpstreamResponse>;

@@ -90,7 +90,7 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
 
     // respond, pointing everything at the gateway
     const rewriter = rewriters.for(publicOrigin(context, contextOptions) + mountPath);
-    await relayResponse(upstream, res, rewriter, interaction.method === 'HEAD');
+    await relayResponse(upstream, res, rewriter, interaction.method === 'HEAD', context.requestId);
     return interaction;
   }
 
@@ -115,7 +115,6 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
     };
     try {
       context = createRequestContext(req, contextOptions);
-      res.setHeader('x-request-id', context.requestId);
       handle(req, res, context).then((i) => {
         interaction = i;
         done();

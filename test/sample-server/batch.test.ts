@@ -33,6 +33,28 @@ describe('transaction', () => {
     assert.equal((await sample.client.get(`Observation/${observation.id}`)).status, 200);
   });
 
+  it('is all or nothing: a failing entry fails the transaction and undoes the entries before it', async () => {
+    const before = await sample.client.get<Patient>('Patient/pat-001');
+    const { status, body } = await sample.client.request<OperationOutcome>('POST', '', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { resource: { resourceType: 'Patient', identifier: [{ system: 'urn:test:tx', value: 'rolled-back' }] }, request: { method: 'POST', url: 'Patient' } },
+        { resource: { ...before.body, gender: 'unknown' }, request: { method: 'PUT', url: 'Patient/pat-001' } },
+        // medplum runs creates before updates: this last update fails after both writes above
+        { resource: { resourceType: 'Patient', id: 'pat-002' }, request: { method: 'PUT', url: 'Patient/pat-002', ifMatch: 'W/"stale"' } },
+      ],
+    });
+    assert.equal(status, 412);
+    assert.equal(body.resourceType, 'OperationOutcome');
+    const created = await sample.client.get<Bundle>('Patient?identifier=urn:test:tx|rolled-back&_summary=count');
+    assert.equal(created.body.total, 0);
+    const after = await sample.client.get<Patient>('Patient/pat-001');
+    assert.deepEqual(after.body, before.body);
+    const history = await sample.client.get<Bundle>('Patient/pat-001/_history');
+    assert.equal(history.body.total, 1, 'the undone update left no version behind');
+  });
+
   it('rejects a bundle that is not a batch or transaction', async () => {
     const { status, body } = await sample.client.request<OperationOutcome>('POST', '', { resourceType: 'Bundle', type: 'collection', entry: [] });
     assert.equal(status, 400);

@@ -26,6 +26,10 @@ describe('history', () => {
     assert.equal(creation?.response?.status, '201 Created');
     assert.equal(creation?.response?.location, `Patient/${id}/_history/${created.body.meta?.versionId}`);
     assert.equal(creation?.fullUrl, `${sample.client.base}/Patient/${id}`);
+    // every version stays readable by vread, and the version that records the deletion is Gone
+    const deletionVersion = /W\/"(.+)"/.exec(deletion?.response?.etag ?? '')?.[1];
+    assert.equal((await sample.client.get(`Patient/${id}/_history/${deletionVersion}`)).status, 410);
+    assert.equal((await sample.client.get<Patient>(`Patient/${id}/_history/${updated.body.meta?.versionId}`)).body.gender, 'male');
   });
 
   it('answers the same history twice in the same order (medplum reverses its own in place)', async () => {

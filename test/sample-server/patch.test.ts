@@ -58,6 +58,14 @@ describe('JSON Patch (application/json-patch+json)', () => {
     assert.equal((await sample.client.get<Patient>(`Patient/${patient.id}`)).body.gender, 'female');
   });
 
+  it('patches the single match of a conditional patch (PATCH [type]?criteria)', async () => {
+    const patient = await freshPatient();
+    const { status, body } = await sample.client.request<Patient>('PATCH', `Patient?_id=${patient.id}`, [{ op: 'replace', path: '/gender', value: 'unknown' }], JSON_PATCH);
+    assert.equal(status, 200);
+    assert.equal(body.id, patient.id);
+    assert.equal(body.gender, 'unknown');
+  });
+
   it('answers 404 for an unknown resource', async () => {
     assert.equal((await sample.client.request('PATCH', 'Patient/nobody', [{ op: 'remove', path: '/gender' }], JSON_PATCH)).status, 404);
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Bundle, Observation, OperationOutcome } from '@medplum/fhirtypes';
+import type { Bundle, Observation, OperationOutcome, Patient } from '@medplum/fhirtypes';
 import { SAMPLE_FIXTURES } from '../../src/sample-server/fixtures.js';
 import { allPages, ids, link, useSampleServer } from './helpers.js';
 
@@ -54,6 +54,26 @@ describe('search parameters', () => {
   it('finds a patient by MRN (token system|value)', async () => {
     const { body } = await sample.client.get<Bundle>(`Patient?identifier=${SAMPLE_FIXTURES.mrnSystem}|${SAMPLE_FIXTURES.mrnOf('pat-042')}`);
     assert.deepEqual(ids(body), ['Patient/pat-042']);
+  });
+
+  it('matches strings from the start by default, anywhere with :contains, whole and case-sensitive with :exact', async () => {
+    const patient = (await sample.client.get<Patient>('Patient/pat-001')).body;
+    const family = patient.name?.[0]?.family ?? '';
+    const given = patient.name?.[0]?.given?.[0] ?? '';
+    const families = async (query: string) => {
+      const pages = await allPages(sample.client, `Patient?${query}&_count=7`);
+      assert.equal(pages.flatMap(ids).length, pages[0]?.total, 'total counts true matches only');
+      return pages.flatMap((p) => (p.entry ?? []).map((e) => (e.resource as Patient).name?.[0]?.family ?? ''));
+    };
+    const prefix = await families(`family=${family.slice(0, 3).toLowerCase()}`);
+    assert.ok(prefix.length > 0 && prefix.every((f) => f.toLowerCase().startsWith(family.slice(0, 3).toLowerCase())));
+    const middle = family.slice(1, 4);
+    assert.ok(!(await families(`family=${middle}`)).includes(family), `"${middle}" is inside "${family}", not at its start`);
+    assert.ok((await families(`family:contains=${middle}`)).includes(family));
+    assert.deepEqual(await families(`family:exact=${family.toLowerCase()}`), []);
+    assert.ok((await families(`family:exact=${family}`)).every((f) => f === family));
+    const byGiven = await allPages(sample.client, `Patient?name=${given.slice(0, 3)}&_count=100`);
+    assert.ok(byGiven.flatMap(ids).includes('Patient/pat-001'), 'name matches the given-name part');
   });
 
   it('treats a bare id on a multi-target reference parameter like Type/id', async () => {
@@ -128,6 +148,10 @@ describe('system search', () => {
     assert.equal(all.length, SAMPLE_FIXTURES.practitionerIds.length + SAMPLE_FIXTURES.organizationIds.length);
     assert.ok(all.every((id) => id.startsWith('Practitioner/') || id.startsWith('Organization/')));
     assert.equal(link(pages[0] as Bundle, 'self'), `${sample.client.base}?_type=Practitioner,Organization&_count=4&_offset=0`);
+  });
+
+  it('refuses a cross-type _sort it could not honour', async () => {
+    assert.equal((await sample.client.get('?_type=Practitioner,Organization&_sort=_lastUpdated')).status, 400);
   });
 
   it('finds one resource by _id across all types, by GET and by POST _search', async () => {

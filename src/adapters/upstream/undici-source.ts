@@ -1,9 +1,11 @@
 /**
- * A FhirSource over an undici keep-alive Pool: responses stream through without buffering, and
- * connections are reused (the field notes measured a collapse below 1k req/s without keep-alive).
+ * A FhirSource over an undici keep-alive Pool: connections are reused (the field notes measured a
+ * collapse below 1k req/s without keep-alive) and each exchange uses the low-level dispatch API
+ * (see dispatch-exchange.ts for why).
  */
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { composeInterceptors, type Dispatch, type FhirSource, type Interceptor, type UpstreamRequest } from '../../fhir/upstream.js';
+import { DispatchExchange } from './dispatch-exchange.js';
 import { toUpstreamError, type UpstreamTimeouts } from './upstream-errors.js';
 
 export interface UndiciSourceOptions extends UpstreamTimeouts {
@@ -23,20 +25,29 @@ export function createUndiciSource(options: UndiciSourceOptions): FhirSource {
     bodyTimeout: options.responseTimeoutMs,
     keepAliveTimeout: 30_000,
   });
+  const mapError = (error: unknown) => toUpstreamError(error, options);
 
-  const dispatch: Dispatch = async (request: UpstreamRequest) => {
-    try {
-      const response = await pool.request({
-        method: request.method as 'GET',
-        path: basePath + request.path + request.query,
-        headers: request.headers,
-        body: request.body ?? null,
-        signal: request.signal ?? null,
-      });
-      return { status: response.statusCode, headers: response.headers, body: response.body };
-    } catch (error) {
-      throw toUpstreamError(error, options);
+  const dispatch: Dispatch = (request: UpstreamRequest) => {
+    const exchange = new DispatchExchange(mapError);
+    const signal = request.signal;
+    if (signal) {
+      if ('addEventListener' in signal) signal.addEventListener('abort', () => exchange.abort(), { once: true });
+      else signal.once('abort', () => exchange.abort());
     }
+    try {
+      pool.dispatch(
+        {
+          method: request.method as Dispatcher.HttpMethod,
+          path: basePath + request.path + request.query,
+          headers: request.headers,
+          body: request.body ?? null,
+        },
+        exchange,
+      );
+    } catch (error) {
+      return Promise.reject(mapError(error));
+    }
+    return exchange.response;
   };
 
   return {
@@ -52,7 +63,7 @@ export function createUndiciSource(options: UndiciSourceOptions): FhirSource {
           headers: { accept: 'application/fhir+json' },
           ...(signal ? { signal } : {}),
         });
-        response.body.resume();
+        response.body.discard();
         return response.status === 200;
       } catch {
         return false;

@@ -1,0 +1,137 @@
+/**
+ * The three things the benchmark loads, each started in its own process with the contract its
+ * owner publishes:
+ *   - the upstream ("direct"): our fixed upstream, or the bundled sample server
+ *     (`dist/src/sample-server/standalone.js --port <p>`, prints `{"url": …}` when ready);
+ *   - "bare": `reference-proxy.ts` in front of that upstream;
+ *   - "custos": `dist/src/cli/main.js start` configured by CUSTOS_* variables, ready when
+ *     `GET /healthz` answers 200.
+ * A target that cannot start is reported as unavailable with the reason; the others still run.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Target, UpstreamKind } from './args.js';
+import { findFreePort, startProcess, type ManagedProcess } from './processes.js';
+
+/** The repository root: this file runs from `dist/bench/`. */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export const CUSTOS_MAIN = join(REPO_ROOT, 'dist/src/cli/main.js');
+export const SAMPLE_SERVER_MAIN = join(REPO_ROOT, 'dist/src/sample-server/standalone.js');
+
+export interface RunningTarget {
+  target: Target;
+  /** FHIR base URL, no trailing slash. */
+  baseUrl: string;
+  /** The process whose CPU is the cost of this target (for direct: the upstream). */
+  process: ManagedProcess;
+}
+
+export interface UnavailableTarget {
+  target: Target;
+  reason: string;
+}
+
+export interface StartContext {
+  /** Cores for the server under test, or undefined when not pinning. */
+  serverCpus: readonly number[] | undefined;
+  /** Cores shared by the load generator and the upstream, or undefined. */
+  loadCpus: readonly number[] | undefined;
+  logDir: string;
+  timeoutMs: number;
+}
+
+function readyUrl(managed: ManagedProcess): string {
+  const url = managed.ready['url'];
+  if (typeof url !== 'string' || !/^https?:\/\//.test(url)) {
+    throw new Error(`${managed.name}: readiness line has no "url" (got ${JSON.stringify(managed.ready)})`);
+  }
+  return url.replace(/\/+$/, '');
+}
+
+/** Starts the upstream on the load generator's core (it is not what the proxy rounds measure). */
+export async function startUpstream(kind: UpstreamKind, ctx: StartContext): Promise<RunningTarget> {
+  if (kind === 'sample' && !existsSync(SAMPLE_SERVER_MAIN)) {
+    throw new Error(`sample server: not built yet (${SAMPLE_SERVER_MAIN} is missing); use --upstream fixed`);
+  }
+  const args =
+    kind === 'fixed'
+      ? [fileURLToPath(new URL('./fixed-upstream.js', import.meta.url)), '--port', '0', '--watch-stdin']
+      : [SAMPLE_SERVER_MAIN, '--port', String(await findFreePort())];
+  const managed = await startProcess({
+    name: `upstream-${kind}`,
+    command: process.execPath,
+    args,
+    cpus: ctx.loadCpus,
+    readiness: { kind: 'stdout-json' },
+    timeoutMs: ctx.timeoutMs,
+    logFile: join(ctx.logDir, `upstream-${kind}.log`),
+    cwd: REPO_ROOT,
+  });
+  return { target: 'direct', baseUrl: readyUrl(managed), process: managed };
+}
+
+export async function startBareProxy(upstreamUrl: string, ctx: StartContext): Promise<RunningTarget> {
+  const managed = await startProcess({
+    name: 'bare',
+    command: process.execPath,
+    args: [fileURLToPath(new URL('./reference-proxy.js', import.meta.url)), '--upstream', upstreamUrl, '--port', '0', '--watch-stdin'],
+    cpus: ctx.serverCpus,
+    readiness: { kind: 'stdout-json' },
+    timeoutMs: ctx.timeoutMs,
+    logFile: join(ctx.logDir, 'bare.log'),
+  });
+  return { target: 'bare', baseUrl: readyUrl(managed), process: managed };
+}
+
+/** Custos may not exist yet (another issue builds it): that is a reason, not a crash. */
+export async function startCustos(
+  upstreamUrl: string,
+  extraEnv: Record<string, string>,
+  ctx: StartContext,
+): Promise<RunningTarget | UnavailableTarget> {
+  if (!existsSync(CUSTOS_MAIN)) return { target: 'custos', reason: 'custos: not built yet' };
+  const port = await findFreePort();
+  const origin = `http://127.0.0.1:${port}`;
+  try {
+    const managed = await startProcess({
+      name: 'custos',
+      command: process.execPath,
+      args: [CUSTOS_MAIN, 'start'],
+      env: {
+        ...process.env,
+        CUSTOS_UPSTREAM_URL: upstreamUrl,
+        CUSTOS_SERVER_PORT: String(port),
+        CUSTOS_SERVER_HOST: '127.0.0.1',
+        CUSTOS_LOG_LEVEL: 'warn',
+        ...extraEnv,
+      },
+      cpus: ctx.serverCpus,
+      readiness: { kind: 'http-ok', url: `${origin}/healthz` },
+      timeoutMs: ctx.timeoutMs,
+      logFile: join(ctx.logDir, 'custos.log'),
+      cwd: REPO_ROOT,
+    });
+    return { target: 'custos', baseUrl: `${origin}/fhir`, process: managed };
+  } catch (error) {
+    return { target: 'custos', reason: `custos: failed to start: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+/**
+ * One request before any load: a target that answers 401 or 404 would otherwise post a
+ * wonderful req/s of error pages. Returns the body size on success.
+ */
+export async function probe(target: RunningTarget, path: string, headers: Record<string, string>): Promise<{ bytes: number } | { reason: string }> {
+  try {
+    const response = await fetch(`${target.baseUrl}/${path}`, { headers, signal: AbortSignal.timeout(10_000) });
+    const body = await response.arrayBuffer();
+    if (response.status !== 200) {
+      return { reason: `${target.target}: GET /${path} answered ${response.status}, not 200 (see ${target.process.logFile})` };
+    }
+    return { bytes: body.byteLength };
+  } catch (error) {
+    return { reason: `${target.target}: GET /${path} failed: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
