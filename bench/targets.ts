@@ -104,7 +104,7 @@ export async function startCustos(
         CUSTOS_UPSTREAM_URL: upstreamUrl,
         CUSTOS_SERVER_PORT: String(port),
         CUSTOS_SERVER_HOST: '127.0.0.1',
-        CUSTOS_LOG_LEVEL: 'warn',
+        CUSTOS_LOG_LEVEL: 'info', // the default configuration, access log included
         ...extraEnv,
       },
       cpus: ctx.serverCpus,

@@ -170,6 +170,9 @@ function checkId(segment: string): string {
   return segment;
 }
 
+/** Segments are already checked against the grammar; most need no encoding at all. */
+const NO_ENCODING_NEEDED = /^[A-Za-z0-9\-._~$*]+$/;
+
 function encodeSegment(segment: string): string {
-  return segment === '*' ? '*' : encodeURIComponent(segment).replace(/%24/g, '$');
+  return NO_ENCODING_NEEDED.test(segment) ? segment : encodeURIComponent(segment).replace(/%24/g, '$');
 }

@@ -53,6 +53,11 @@ export function checkRequestContentType(bodyKind: BodyKind, method: string, cont
 /** True when an upstream response's Content-Type is JSON we can safely pass on. */
 export function isJsonMediaType(contentType: string | undefined): boolean {
   if (!contentType) return false;
+  // Fast path for what FHIR servers send (this runs on every response).
+  if (contentType.startsWith('application/fhir+json') || contentType.startsWith('application/json')) {
+    const next = contentType.charCodeAt(contentType.indexOf('json') + 4);
+    if (Number.isNaN(next) || next === 0x3b /* ; */ || next === 0x20) return true;
+  }
   const media = mediaType(contentType.split(';')[0] ?? '');
   return JSON_MEDIA.has(media) || media === 'application/json-patch+json';
 }

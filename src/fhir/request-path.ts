@@ -24,7 +24,8 @@ export function splitPathSegments(rawPath: string): string[] {
   if (!ALLOWED_RAW.test(rawPath)) {
     throw invalid('the path contains a character that is not allowed in a FHIR REST path');
   }
-  if (DANGEROUS_ENCODING.test(rawPath)) {
+  const encoded = rawPath.includes('%');
+  if (encoded && DANGEROUS_ENCODING.test(rawPath)) {
     throw invalid('percent-encoded ".", "/", "\\" or "%" are not allowed in FHIR paths; send them unencoded or not at all');
   }
   // "/Patient/" and "/Patient" are the same request; a single trailing slash is normalised away.
@@ -34,11 +35,13 @@ export function splitPathSegments(rawPath: string): string[] {
   const raw = trimmed.slice(1).split('/');
   return raw.map((segment) => {
     if (segment === '') throw invalid('empty path segments ("//") are not allowed');
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(segment);
-    } catch {
-      throw invalid('the path contains an invalid percent-encoding');
+    let decoded = segment;
+    if (encoded) {
+      try {
+        decoded = decodeURIComponent(segment);
+      } catch {
+        throw invalid('the path contains an invalid percent-encoding');
+      }
     }
     if (decoded === '.' || decoded === '..') throw invalid('dot segments ("." and "..") are not allowed in FHIR paths');
     return decoded;

@@ -3,7 +3,6 @@
  * `src/adapters/upstream/` implement it (undici pool, sample server, ...); concerns such as
  * upstream credentials are interceptors composed around `send` (after undici's `compose`).
  */
-import type { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 
 export interface UpstreamRequest {
@@ -14,8 +13,10 @@ export interface UpstreamRequest {
   readonly query: string;
   readonly headers: Record<string, string>;
   readonly body?: Buffer;
-  /** Aborts the exchange: an AbortSignal, or an EventEmitter that emits 'abort' (cheaper per request). */
-  readonly signal?: AbortSignal | EventEmitter;
+  /** Aborts the exchange when the caller no longer wants it (e.g. the client went away). */
+  readonly signal?: AbortSignal;
+  /** The same for the hot path: a plain object, cheaper than an AbortSignal per request. */
+  readonly cancel?: CancelToken;
 }
 
 export interface UpstreamResponse {
@@ -37,6 +38,11 @@ export interface UpstreamBody {
   stream(): Readable;
   /** Not needed: drop it (and abort the exchange if it is still running). */
   discard(): void;
+}
+
+/** The requester calls `onCancel` (set by the source) when it gives up on the exchange. */
+export interface CancelToken {
+  onCancel?: () => void;
 }
 
 export type Dispatch = (request: UpstreamRequest) => Promise<UpstreamResponse>;

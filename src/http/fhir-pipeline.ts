@@ -3,7 +3,6 @@
  * each step in order; every step is a small module with one job. Later steps (authenticate,
  * decide, filter, audit) slot in where marked.
  */
-import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { toUpstreamError } from '../adapters/upstream/upstream-errors.js';
@@ -16,7 +15,7 @@ import type { FhirInteraction } from '../fhir/interaction.js';
 import { parseJsonBody } from '../fhir/json-body.js';
 import { hasSearchCriteria, parseFormBody, parseQuery, serializeQuery } from '../fhir/query.js';
 import { splitPathSegments } from '../fhir/request-path.js';
-import type { FhirSource } from '../fhir/upstream.js';
+import type { CancelToken, FhirSource } from '../fhir/upstream.js';
 import { mapError, sendOperationOutcome } from './error-mapper.js';
 import { upstreamRequestHeaders } from './header-hygiene.js';
 import { createRequestContext, publicOrigin, type ContextOptions, type RequestContext } from './request-context.js';
@@ -71,11 +70,10 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
     // (authenticate, decide-before: issues 3 and 4)
 
     // forward
-    // An EventEmitter is a valid undici signal and far cheaper than an AbortController; it fires
-    // only when the client goes away before the answer is complete.
-    const abort = new EventEmitter();
-    res.once('close', () => {
-      if (!res.writableFinished) abort.emit('abort');
+    // Cancelled only when the client goes away before the answer is complete.
+    const cancel: CancelToken = {};
+    res.on('close', () => {
+      if (!res.writableFinished) cancel.onCancel?.();
     });
     const upstream = await source.send({
       method: interaction.method,
@@ -83,7 +81,7 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
       query: serializeQuery(query.params),
       headers: upstreamRequestHeaders(req.headers, context),
       ...(body ? { body } : {}),
-      signal: abort,
+      cancel,
     });
 
     // (decide-after + filter, audit: issues 4 and 5)
@@ -102,9 +100,11 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
       if (error !== undefined) {
         const mapped = mapError(isUndiciError(error) ? toUpstreamError(error, config.upstream) : error, requestId);
         if (mapped.code === 'INTERNAL') logger.error({ requestId, err: error }, 'unexpected error');
+        else if (mapped.status >= 500) logger.warn({ requestId, code: mapped.code, status: mapped.status }, 'upstream failure');
         sendOperationOutcome(res, mapped, { 'x-request-id': requestId });
       }
-      logger.info({
+      if (!logger.isLevelEnabled('debug')) return;
+      logger.debug({
         requestId,
         method: req.method,
         interaction: interaction?.kind,
@@ -142,15 +142,18 @@ function isUndiciError(error: unknown): boolean {
 /** One rewriter per public base; bounded, since the base can follow the client's Host header. */
 class RewriterCache {
   private readonly cache = new Map<string, BaseRewriter>();
+  private last: BaseRewriter | undefined;
   constructor(private readonly upstreamBase: string) {}
 
   for(gatewayBase: string): BaseRewriter {
+    if (this.last?.gatewayBase === gatewayBase) return this.last;
     let rewriter = this.cache.get(gatewayBase);
     if (!rewriter) {
       if (this.cache.size >= 32) this.cache.clear();
       rewriter = new BaseRewriter(this.upstreamBase, gatewayBase);
       this.cache.set(gatewayBase, rewriter);
     }
+    this.last = rewriter;
     return rewriter;
   }
 }

@@ -31,7 +31,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   let inFlight = 0;
   const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 300_000 }, (req, res) => {
     inFlight++;
-    res.once('close', () => inFlight--);
+    res.on('close', () => inFlight--);
     const url = req.url ?? '';
     const next = url.charCodeAt(mountPath.length);
     const isFhir = url.startsWith(mountPath) && (Number.isNaN(next) || next === 0x2f || next === 0x3f);

@@ -38,7 +38,8 @@ export interface ForwardingFacts {
 export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, facts: ForwardingFacts): Record<string, string> {
   const named = connectionNamed(incoming['connection']);
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(incoming)) {
+  for (const name in incoming) {
+    const value = incoming[name];
     if (value === undefined || NOT_FORWARDED.has(name) || named.has(name)) continue;
     out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
@@ -56,7 +57,8 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, facts: For
 export function clientResponseHeaders(upstream: Record<string, string | string[] | undefined>, rewriter: BaseRewriter): OutgoingHttpHeaders {
   const named = connectionNamed(upstream['connection']);
   const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(upstream)) {
+  for (const name in upstream) {
+    const value = upstream[name];
     if (value === undefined || NOT_RETURNED.has(name) || named.has(name)) continue;
     out[name] = name === 'location' || name === 'content-location' ? rewriteAll(value, rewriter) : value;
   }
@@ -68,7 +70,8 @@ function rewriteAll(value: string | string[], rewriter: BaseRewriter): string | 
 }
 
 function connectionNamed(value: string | string[] | undefined): Set<string> {
-  if (!value) return EMPTY;
+  // The usual values name no extra header: skip building a set on the hot path.
+  if (!value || value === 'keep-alive' || value === 'close' || value === 'Keep-Alive') return EMPTY;
   const text = Array.isArray(value) ? value.join(',') : value;
   return new Set(text.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean));
 }

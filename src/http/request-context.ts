@@ -45,7 +45,7 @@ export function createRequestContext(req: IncomingMessage, options: ContextOptio
   const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : generated;
   const parsed = TRACEPARENT.exec(String(req.headers['traceparent'] ?? '').trim());
   const valid = parsed && parsed[1] !== 'ff' && !/^0+$/.test(parsed[2]!) && !/^0+$/.test(parsed[3]!);
-  const traceId = valid ? parsed[2]! : generated.replace(/-/g, '');
+  const traceId = valid ? parsed[2]! : withoutDashes(generated);
   const flags = valid ? parsed[4]! : '01';
   const tracestate = valid && typeof req.headers['tracestate'] === 'string' ? req.headers['tracestate'] : undefined;
 
@@ -74,6 +74,11 @@ export function createRequestContext(req: IncomingMessage, options: ContextOptio
 /** The origin clients must see: the configured public URL, or what the request was addressed to. */
 export function publicOrigin(context: RequestContext, options: ContextOptions): string {
   return options.publicUrl ? options.publicUrl.replace(/\/+$/, '') : `${context.proto}://${context.host}`;
+}
+
+/** A UUID's 32 hex digits, a valid random W3C trace id. */
+function withoutDashes(uuid: string): string {
+  return uuid.slice(0, 8) + uuid.slice(9, 13) + uuid.slice(14, 18) + uuid.slice(19, 23) + uuid.slice(24);
 }
 
 function firstValue(value: string | string[] | undefined): string | undefined {

@@ -15,7 +15,7 @@ export interface TestGateway extends RunningCustos {
 
 export async function startTestGateway(upstreamUrl: string, env: Record<string, string> = {}): Promise<TestGateway> {
   const config = loadConfig({
-    env: { CUSTOS_UPSTREAM_URL: upstreamUrl, CUSTOS_SERVER_PORT: '0', CUSTOS_LOG_LEVEL: 'info', ...env },
+    env: { CUSTOS_UPSTREAM_URL: upstreamUrl, CUSTOS_SERVER_PORT: '0', CUSTOS_LOG_LEVEL: 'debug', ...env },
   });
   let log = '';
   const sink = new Writable({

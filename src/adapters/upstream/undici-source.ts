@@ -29,11 +29,8 @@ export function createUndiciSource(options: UndiciSourceOptions): FhirSource {
 
   const dispatch: Dispatch = (request: UpstreamRequest) => {
     const exchange = new DispatchExchange(mapError);
-    const signal = request.signal;
-    if (signal) {
-      if ('addEventListener' in signal) signal.addEventListener('abort', () => exchange.abort(), { once: true });
-      else signal.once('abort', () => exchange.abort());
-    }
+    if (request.signal) request.signal.addEventListener('abort', () => exchange.abort(), { once: true });
+    if (request.cancel) request.cancel.onCancel = () => exchange.abort();
     try {
       pool.dispatch(
         {
