@@ -2,6 +2,7 @@
  * The two halves of the contract between the harness and the servers it starts (see
  * `processes.ts`): announce readiness with one JSON line on stdout, and die with the harness.
  */
+import type { Server } from 'node:http';
 
 /**
  * Prints `{"url": ...}` as one line on stdout: the readiness signal the harness waits for, the
@@ -25,3 +26,18 @@ export function exitWhenStdinCloses(): void {
 export function exitOnSigterm(): void {
   process.on('SIGTERM', () => process.exit(0));
 }
+
+/**
+ * Listens, then announces the server's FHIR base on stdout (the readiness contract), and wires the
+ * shutdown signals every bench child honours.
+ */
+export function listenAndAnnounce(server: Server, host: string, port: number, basePath: string, watchStdin: boolean): void {
+  server.listen(port, host, () => {
+    const address = server.address();
+    const actual = typeof address === 'object' && address ? address.port : port;
+    announceReady(`http://${host}:${actual}${basePath}`);
+  });
+  if (watchStdin) exitWhenStdinCloses();
+  exitOnSigterm();
+}
+

@@ -10,7 +10,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { announceReady, exitOnSigterm, exitWhenStdinCloses } from './child-lifetime.js';
+import { listenAndAnnounce } from './child-lifetime.js';
 
 const BASE_PATH = '/fhir';
 const PATIENT_PREFIX = `${BASE_PATH}/Patient/`;
@@ -153,13 +153,7 @@ function main(): void {
     },
   });
   const server = createServer({ keepAliveTimeout: 65_000 }, handle);
-  server.listen(Number(values.port), values.host, () => {
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : Number(values.port);
-    announceReady(`http://${values.host}:${port}${BASE_PATH}`);
-  });
-  if (values['watch-stdin']) exitWhenStdinCloses();
-  exitOnSigterm();
+  listenAndAnnounce(server, values.host, Number(values.port), BASE_PATH, values['watch-stdin']);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main();

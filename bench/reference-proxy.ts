@@ -13,7 +13,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { Pool, type Dispatcher } from 'undici';
-import { announceReady, exitOnSigterm, exitWhenStdinCloses } from './child-lifetime.js';
+import { listenAndAnnounce } from './child-lifetime.js';
 
 /** The proxy's own FHIR base path, mapped onto the upstream's base path. */
 const BASE_PATH = '/fhir';
@@ -116,13 +116,7 @@ function main(): void {
     process.exit(2);
   }
   const { server, pool } = createReferenceProxy(new URL(values.upstream), Number(values.connections));
-  server.listen(Number(values.port), values.host, () => {
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : Number(values.port);
-    announceReady(`http://${values.host}:${port}${BASE_PATH}`);
-  });
-  if (values['watch-stdin']) exitWhenStdinCloses();
-  exitOnSigterm();
+  listenAndAnnounce(server, values.host, Number(values.port), BASE_PATH, values['watch-stdin']);
   process.on('exit', () => void pool.destroy());
 }
 

@@ -9,6 +9,7 @@
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { BaseRewriter } from '../fhir/base-rewriter.js';
+import type { RequestContext } from './request-context.js';
 
 const HOP_BY_HOP = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
@@ -25,15 +26,8 @@ const NOT_FORWARDED = new Set([
 /** Never returned to the client. */
 const NOT_RETURNED = new Set([...HOP_BY_HOP, 'content-length', 'content-encoding', 'set-cookie', 'x-request-id']);
 
-export interface ForwardingFacts {
-  readonly requestId: string;
-  readonly traceparent: string;
-  readonly tracestate?: string;
-  readonly clientAddress: string;
-  readonly forwardedFor?: string;
-  readonly proto: string;
-  readonly host: string;
-}
+/** What the forwarding headers are made of: decided once per request at ingress. */
+export type ForwardingFacts = Pick<RequestContext, 'requestId' | 'traceparent' | 'tracestate' | 'clientAddress' | 'forwardedFor' | 'proto' | 'host'>;
 
 export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, facts: ForwardingFacts): Record<string, string> {
   const named = connectionNamed(incoming['connection']);
