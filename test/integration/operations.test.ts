@@ -102,6 +102,16 @@ describe('operations', () => {
     assert.ok(requests.every((l) => typeof l['requestId'] === 'string' && typeof l['ms'] === 'number'));
   });
 
+  it('custos --help lists the commands', async () => {
+    const child = spawn(process.execPath, [CLI, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    assert.equal(await new Promise<number | null>((resolve) => child.on('exit', resolve)), 0);
+    assert.match(stdout, /Usage: custos/);
+    assert.match(stdout, /start \[options\]/);
+    assert.match(stdout, /sample-server \[options\]/);
+  });
+
   it('custos start refuses a bad configuration with one line per problem and exit code 2', async () => {
     const child = spawn(process.execPath, [CLI, 'start'], {
       env: { ...process.env, CUSTOS_SERVER_PORT: 'eighty', CUSTOS_UPSTREAM_URL: 'not a url' },
