@@ -73,7 +73,10 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
     // Cancelled only when the client goes away before the answer is complete.
     const cancel: CancelToken = {};
     res.on('close', () => {
-      if (!res.writableFinished) cancel.onCancel?.();
+      if (!res.writableFinished) {
+        context.clientGone = true;
+        cancel.onCancel?.();
+      }
     });
     const upstream = await source.send({
       method: interaction.method,
@@ -97,7 +100,9 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
     let interaction: FhirInteraction | undefined;
     const done = (error?: unknown) => {
       const requestId = context?.requestId ?? 'unknown';
-      if (error !== undefined) {
+      if (error !== undefined && context?.clientGone) {
+        logger.debug({ requestId }, 'the client closed the connection before the answer was complete');
+      } else if (error !== undefined) {
         const mapped = mapError(isUndiciError(error) ? toUpstreamError(error, config.upstream) : error, requestId);
         if (mapped.code === 'INTERNAL') logger.error({ requestId, err: error }, 'unexpected error');
         else if (mapped.status >= 500) logger.warn({ requestId, code: mapped.code, status: mapped.status }, 'upstream failure');
@@ -109,7 +114,7 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
         method: req.method,
         interaction: interaction?.kind,
         resourceType: interaction?.resourceType,
-        status: res.statusCode,
+        status: context?.clientGone ? 499 : res.statusCode, // 499: client closed (nginx's convention)
         ms: context ? Number(process.hrtime.bigint() - context.startedAt) / 1e6 : undefined,
       }, 'fhir request');
     };

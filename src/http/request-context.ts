@@ -31,6 +31,8 @@ export interface RequestContext {
   readonly proto: string;
   readonly host: string;
   readonly startedAt: bigint;
+  /** Set when the client closed the connection before the answer was complete. */
+  clientGone?: boolean;
 }
 
 export interface ContextOptions {

@@ -135,6 +135,20 @@ describe('upstream failures', () => {
     assert.ok(bundle.entry.every((e) => e.fullUrl === `${gateway.fhirBaseUrl}/Observation/1`));
   });
 
+  it('a client that gives up cancels the upstream exchange, and is not reported as an upstream failure', async () => {
+    let upstreamSawClose: () => void = () => undefined;
+    const closed = new Promise<void>((resolve) => (upstreamSawClose = resolve));
+    script = (_p, res) => res.on('close', () => upstreamSawClose()); // never answers
+    const logged = gateway.logLines().length;
+    await assert.rejects(fetch(`${gateway.fhirBaseUrl}/Patient/1`, { signal: AbortSignal.timeout(150) }));
+    await closed; // the gateway dropped its upstream request
+    await new Promise((r) => setTimeout(r, 50));
+    const lines = gateway.logLines().slice(logged);
+    assert.ok(lines.some((l) => String(l['msg']).startsWith('the client closed the connection')), JSON.stringify(lines));
+    assert.ok(!lines.some((l) => (l['level'] as number) >= 40), 'no warning or error for a client that left');
+    assert.equal(lines.find((l) => l['msg'] === 'fhir request')?.['status'], 499);
+  });
+
   it('cuts the connection when the upstream stalls mid-body, rather than sending a truncated 200 as complete', async () => {
     script = (_p, res) => {
       res.writeHead(200, { 'content-type': 'application/fhir+json' });
