@@ -19,12 +19,18 @@ export type CustosErrorCode =
   | 'NOT_ACCEPTABLE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'PAYLOAD_TOO_LARGE'
+  // Who is calling, and may they
+  | 'UNAUTHENTICATED' // 401 + WWW-Authenticate: missing, malformed, expired or untrusted token
+  | 'INSUFFICIENT_SCOPE' // 403: the token's scopes do not allow the interaction
+  | 'FORBIDDEN' // 403: not allowed for another reason (role, consent)
+  | 'CONFLICT' // 409: e.g. revoking a grant that is already revoked
   // The upstream FHIR server failed us
   | 'UPSTREAM_TIMEOUT'
   | 'UPSTREAM_UNREACHABLE'
   | 'UPSTREAM_BAD_RESPONSE'
   // The gateway is not able to serve right now
   | 'UNAVAILABLE'
+  | 'LEDGER_UNAVAILABLE' // 503: the chain or the consent index is not usable (fail closed)
   // Configuration rejected at start
   | 'CONFIG_INVALID'
   // A bug: never shown in detail to the caller
