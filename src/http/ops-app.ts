@@ -17,6 +17,8 @@ export interface ReadinessCheck {
 export interface OpsAppOptions {
   readonly readiness: readonly ReadinessCheck[];
   readonly isShuttingDown: () => boolean;
+  /** Further routers by mount path, e.g. ['/admin/consents', router]. */
+  readonly routers?: ReadonlyArray<readonly [string, express.Router]>;
 }
 
 export function createOpsApp(options: OpsAppOptions): express.Express {
@@ -41,6 +43,8 @@ export function createOpsApp(options: OpsAppOptions): express.Express {
       .send(JSON.stringify({ status: ready ? 'ready' : options.isShuttingDown() ? 'shutting-down' : 'not-ready', checks }));
   });
 
+  for (const [path, router] of options.routers ?? []) app.use(path, router);
+
   app.use((req: Request, res: Response) => {
     const requestId = requestIdOf(req);
     sendProblem(res, mapError(new CustosError('NOT_FOUND', `no route for ${req.method} ${req.path.slice(0, 100)}; FHIR is served under /fhir`), requestId), requestId);
@@ -48,9 +52,24 @@ export function createOpsApp(options: OpsAppOptions): express.Express {
 
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const requestId = requestIdOf(req);
-    sendProblem(res, mapError(error, requestId), requestId);
+    sendProblem(res, mapError(fromBodyParser(error), requestId), requestId);
   });
   return app;
+}
+
+/** express.json() failures carry a `type`; turn them into errors that say what to fix. */
+function fromBodyParser(error: unknown): unknown {
+  switch ((error as { type?: string } | null)?.type) {
+    case 'entity.parse.failed':
+      return new CustosError('MALFORMED_JSON', 'the request body is not valid JSON');
+    case 'entity.too.large':
+      return new CustosError('PAYLOAD_TOO_LARGE', 'the request body is too large for this endpoint');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new CustosError('UNSUPPORTED_MEDIA_TYPE', 'send the body as UTF-8 JSON');
+    default:
+      return error;
+  }
 }
 
 function requestIdOf(req: Request): string {
