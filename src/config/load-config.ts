@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { CustosError } from '../errors.js';
+import { crossFieldProblems } from './cross-field-rules.js';
 import { readEnvOverrides, type JsonSchemaNode } from './env-overrides.js';
 import type { CustosConfig } from './types.js';
 
@@ -38,6 +39,7 @@ export function loadConfig(options: LoadConfigOptions = {}): CustosConfig {
   merged = deepMerge(deepMerge(merged, fromEnv.overrides), options.overrides ?? {});
 
   if (problems.length === 0) problems.push(...validate(schema, merged));
+  if (problems.length === 0) problems.push(...crossFieldProblems(merged as unknown as CustosConfig));
   if (problems.length > 0) {
     throw new CustosError('CONFIG_INVALID', `configuration is invalid:\n  - ${problems.join('\n  - ')}`);
   }

@@ -1,5 +1,6 @@
 /** The validated, frozen configuration (mirrors config/custos.schema.json). */
 export interface CustosConfig {
+  readonly dataDir: string;
   readonly server: {
     readonly host: string;
     readonly port: number;
@@ -21,6 +22,22 @@ export interface CustosConfig {
     readonly patients: number;
     readonly seed: number;
   };
+  readonly identity: {
+    readonly issuers: ReadonlyArray<{ readonly issuer: string; readonly audience: string; readonly jwksUri?: string; readonly jwksFile?: string }>;
+    readonly clockSkewSeconds: number;
+    readonly purposeOfUse: { readonly header: boolean; readonly default: string | null };
+    readonly devIssuer: { readonly enabled: boolean };
+  };
+  readonly chain: {
+    readonly rpcUrl: string | null;
+    readonly signerKey: string | null;
+    readonly deploymentFile: string | null;
+    readonly confirmations: number;
+    readonly pollIntervalMs: number;
+    readonly maxStalenessMs: number;
+  };
+  readonly consent: { readonly model: 'opt-in' | 'opt-out'; readonly pseudonymKey: string | null };
+  readonly redis: { readonly url: string | null };
   readonly log: { readonly level: LogLevel };
 }
 

@@ -41,10 +41,10 @@ describe('configuration', () => {
   });
 
   it('layers the CUSTOS_CONFIG file over the defaults, and the environment over the file', () => {
-    const file = yamlFile('server:\n  port: 7000\n  host: 0.0.0.0\nupstream:\n  url: http://a.example/fhir\n');
+    const file = yamlFile('server:\n  port: 7000\n  host: 127.0.0.2\nupstream:\n  url: http://a.example/fhir\n');
     const config = loadConfig({ env: { CUSTOS_CONFIG: file, CUSTOS_SERVER_PORT: '7001' } });
     assert.equal(config.server.port, 7001);
-    assert.equal(config.server.host, '0.0.0.0');
+    assert.equal(config.server.host, '127.0.0.2');
     assert.equal(config.upstream.url, 'http://a.example/fhir');
     assert.equal(config.upstream.connections, 64, 'unset values keep their defaults');
   });
@@ -68,6 +68,24 @@ describe('configuration', () => {
     const lines = problems({ CUSTOS_UPSTREAM_AUTH_TYPE: 'basic', CUSTOS_UPSTREAM_AUTH_USERNAME: 'svc', CUSTOS_UPSTREAM_AUTH_TOKEN: '' });
     assert.ok(lines.includes('upstream.auth.password: is required'), lines.join('\n'));
     assert.ok(!lines.join('\n').includes('"svc"'));
+  });
+
+  it('loads config/production.example.yaml once its secrets come from the environment', () => {
+    const file = new URL('../../../config/production.example.yaml', import.meta.url).pathname;
+    const lines = problems({ CUSTOS_CONFIG: file });
+    assert.deepEqual(lines.map((l) => l.split(':')[0]).sort(), ['chain.signerKey', 'consent.pseudonymKey']);
+    const config = loadConfig({ env: { CUSTOS_CONFIG: file, CUSTOS_CHAIN_SIGNER_KEY: '0x' + '11'.repeat(32), CUSTOS_CONSENT_PSEUDONYM_KEY: 'k'.repeat(40), CUSTOS_UPSTREAM_AUTH_TOKEN: 'x' } });
+    assert.equal(config.identity.devIssuer.enabled, false);
+    assert.equal(config.server.host, '0.0.0.0');
+  });
+
+  it('refuses the dev token issuer on a non-loopback interface, and a gateway with no issuer at all', () => {
+    assert.deepEqual(problems({ CUSTOS_SERVER_HOST: '0.0.0.0' }), [
+      'identity.devIssuer.enabled: is only allowed while server.host is a loopback address (got "0.0.0.0"); disable it in production',
+    ]);
+    assert.deepEqual(problems({ CUSTOS_IDENTITY_DEV_ISSUER_ENABLED: 'false' }), [
+      'identity.issuers: at least one trusted token issuer is required when identity.devIssuer is disabled',
+    ]);
   });
 
   it('reports a missing or broken configuration file with its name and position', () => {
