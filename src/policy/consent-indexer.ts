@@ -1,0 +1,424 @@
+/**
+ * Keeps a ConsentIndex in step with the ConsentLedger, and answers decisions from it only while
+ * it is known to be fresh (ARCHITECTURE.md: fail closed; serve on the last confirmed state within
+ * a staleness bound when the chain is unreachable).
+ *
+ * Every poll: read the head, check the cursor block is still canonical, apply events up to
+ * head − confirmations page by page (ledger-page.ts), mark grants revoked in the unconfirmed
+ * blocks as suspended, save a snapshot now and then, tell other replicas.
+ *
+ * Reorgs. The indexer keeps checkpoints of the last `reorgWindow` blocks with the events each
+ * brought (rewind-journal.ts). When the cursor's hash is no longer the ledger's, it walks the
+ * checkpoints back to the newest still-canonical one, undoes everything after it and re-applies
+ * from there. A fork deeper than the window (or a snapshot whose cursor is no longer canonical
+ * after a restart) rebuilds from the snapshot store when its cursor is canonical, else from
+ * `startBlock`. While a rewind or rebuild is in progress, and until the first poll completes,
+ * decisions answer `index-stale`: a half-rewound index must not decide.
+ */
+import { randomUUID } from 'node:crypto';
+import { CustosError, isCustosError } from '../errors.js';
+import type { Bytes32, ConsentAnswer, ConsentGrant, ConsentModel, ConsentQuery } from './consent-model.js';
+import type { BlockRef, ConsentLedger } from './consents.js';
+import { ConsentIndex } from './consent-index.js';
+import type { ConsentIndexState } from './consent-index-state.js';
+import { parseIndexSnapshot, type IndexChangeFeed, type IndexSnapshotStore, type Unsubscribe } from './index-snapshot.js';
+import { readLedgerPage } from './ledger-page.js';
+import { RewindJournal, type Cursor } from './rewind-journal.js';
+
+export interface ConsentIndexerOptions {
+  readonly ledger: ConsentLedger;
+  /** The deployment's model; checked against ledger.model() on the first poll. */
+  readonly model: ConsentModel;
+  /** The registry's deployment block: nothing before it is read. */
+  readonly startBlock: number;
+  /** Blocks a grant waits below the head before it counts. Default 0 (QBFT and anvil are final at once). */
+  readonly confirmations?: number;
+  /** Default 1000. */
+  readonly pollIntervalMs?: number;
+  /** Decisions answer `index-stale` when the last successful poll is older. Default 30000; must exceed pollIntervalMs. */
+  readonly maxStalenessMs?: number;
+  readonly snapshotStore?: IndexSnapshotStore;
+  /** Replicas sharing a store: publish after applying events, poll at once on others' messages. */
+  readonly changeFeed?: IndexChangeFeed;
+  /** Minimum time between snapshot saves (each serializes the whole index). Default 60000. */
+  readonly snapshotIntervalMs?: number;
+  /** How many recent blocks a reorg can be undone across in place. Default 64. */
+  readonly reorgWindow?: number;
+  /** Blocks per events() call. Default 2000 (a common eth_getLogs range limit). */
+  readonly pageSize?: number;
+  /** Milliseconds since the epoch. Default Date.now. */
+  readonly clock?: () => number;
+  /** Tags this replica's change messages. Default a random UUID. */
+  readonly instanceId?: string;
+}
+
+export interface ConsentIndexerStatus {
+  /** The last block applied, or null before anything was. */
+  readonly cursor: BlockRef | null;
+  /** The head seen by the last poll that reached the ledger. */
+  readonly head: BlockRef | null;
+  readonly lagBlocks: number | null;
+  readonly lastSuccessfulPollAt: number | null;
+  /** True: decisions answer `index-stale`. */
+  readonly stale: boolean;
+  /** Why it is stale, or what went wrong at the last poll. */
+  readonly reason?: string;
+  readonly grants: number;
+}
+
+export type ConsentIndexerChange =
+  | { readonly kind: 'applied'; readonly cursor: BlockRef; readonly events: number }
+  | { readonly kind: 'rewound'; readonly from: BlockRef; readonly to: BlockRef | null; readonly undone: number }
+  | { readonly kind: 'rebuilding'; readonly reason: string }
+  | { readonly kind: 'freshness'; readonly stale: boolean; readonly reason?: string }
+  | { readonly kind: 'warning'; readonly message: string };
+
+const INDEX_STALE: ConsentAnswer = Object.freeze({ permitted: false, grantId: null, rule: 'index-stale' });
+
+function describe(error: unknown): string {
+  const text = isCustosError(error) ? `${error.code}: ${error.message}` : `INTERNAL: ${error instanceof Error ? error.message : String(error)}`;
+  return text.slice(0, 300);
+}
+
+function toBlockRef(cursor: Cursor): BlockRef | null {
+  return cursor.hash === null ? null : { number: cursor.number, hash: cursor.hash };
+}
+
+function checkOptions(o: ConsentIndexerOptions, pollIntervalMs: number, maxStalenessMs: number): void {
+  const bad = (message: string): never => {
+    throw new CustosError('CONFIG_INVALID', `consent indexer: ${message}`);
+  };
+  const uint = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  if (o.model !== 'opt-in' && o.model !== 'opt-out') bad('model must be "opt-in" or "opt-out"');
+  if (!uint(o.startBlock)) bad('startBlock must be a block number');
+  if (o.confirmations !== undefined && !uint(o.confirmations)) bad('confirmations must be an integer ≥ 0');
+  if (!uint(pollIntervalMs) || pollIntervalMs < 1) bad('pollIntervalMs must be a positive integer');
+  if (!uint(maxStalenessMs) || maxStalenessMs <= pollIntervalMs) bad('maxStalenessMs must exceed pollIntervalMs, or the index goes stale between polls');
+  for (const key of ['reorgWindow', 'pageSize'] as const) if (o[key] !== undefined && (!uint(o[key]) || o[key]! < 1)) bad(`${key} must be a positive integer`);
+  if (o.snapshotIntervalMs !== undefined && !uint(o.snapshotIntervalMs)) bad('snapshotIntervalMs must be an integer ≥ 0');
+}
+
+export class ConsentIndexer {
+  private readonly ledger: ConsentLedger;
+  private readonly model: ConsentModel;
+  private readonly startBlock: number;
+  private readonly confirmations: number;
+  private readonly pollIntervalMs: number;
+  private readonly maxStalenessMs: number;
+  private readonly snapshotIntervalMs: number;
+  private readonly reorgWindow: number;
+  private readonly pageSize: number;
+  private readonly store: IndexSnapshotStore | undefined;
+  private readonly feed: IndexChangeFeed | undefined;
+  private readonly clock: () => number;
+  private readonly instanceId: string;
+  private readonly listeners = new Set<(change: ConsentIndexerChange) => void>();
+
+  private index = new ConsentIndex();
+  /** Undefined until the first poll initializes from a snapshot or the start block. */
+  private journal: RewindJournal | undefined;
+  private modelChecked = false;
+  private lastHead: BlockRef | null = null;
+  private lastSuccessfulPollAt: number | null = null;
+  private lastError: unknown;
+  /** Set while a rewind or rebuild has left the index between two consistent states. */
+  private unsettled: string | undefined;
+  private lastReportedStale: boolean | undefined;
+  private lastSavedAt = -Infinity;
+  private savedCursor: Cursor | undefined;
+
+  private running: Promise<ConsentIndexerStatus> | undefined;
+  private next: Promise<ConsentIndexerStatus> | undefined;
+  private started = false;
+  private timer: NodeJS.Timeout | undefined;
+  private unsubscribe: Unsubscribe | undefined;
+
+  constructor(options: ConsentIndexerOptions) {
+    const pollIntervalMs = options.pollIntervalMs ?? 1000;
+    const maxStalenessMs = options.maxStalenessMs ?? 30_000;
+    checkOptions(options, pollIntervalMs, maxStalenessMs);
+    this.ledger = options.ledger;
+    this.model = options.model;
+    this.startBlock = options.startBlock;
+    this.confirmations = options.confirmations ?? 0;
+    this.pollIntervalMs = pollIntervalMs;
+    this.maxStalenessMs = maxStalenessMs;
+    this.snapshotIntervalMs = options.snapshotIntervalMs ?? 60_000;
+    this.reorgWindow = options.reorgWindow ?? 64;
+    this.pageSize = options.pageSize ?? 2000;
+    this.store = options.snapshotStore;
+    this.feed = options.changeFeed;
+    this.clock = options.clock ?? Date.now;
+    this.instanceId = options.instanceId ?? randomUUID();
+  }
+
+  /** The hot path: the index's answer, or `index-stale` (deny) when freshness is not proven. */
+  decide(query: ConsentQuery): ConsentAnswer {
+    const last = this.lastSuccessfulPollAt;
+    if (last === null || this.clock() - last > this.maxStalenessMs) return INDEX_STALE;
+    return this.index.decide(query, this.model);
+  }
+
+  grantsOf(subject: Bytes32): ConsentGrant[] {
+    return this.index.grantsOf(subject);
+  }
+
+  grant(id: string): ConsentGrant | undefined {
+    return this.index.grant(id);
+  }
+
+  /** The whole index as a snapshot would save it (serializes every grant: for tests and admin exports). */
+  exportState(): ConsentIndexState {
+    return this.index.serialize();
+  }
+
+  status(): ConsentIndexerStatus {
+    const cursor = this.journal ? toBlockRef(this.journal.cursor) : null;
+    const head = this.lastHead;
+    const last = this.lastSuccessfulPollAt;
+    const age = last === null ? null : this.clock() - last;
+    const stale = age === null || age > this.maxStalenessMs;
+    const reasons: string[] = [];
+    if (this.lastError !== undefined) reasons.push(`last poll failed: ${describe(this.lastError)}`);
+    if (this.unsettled !== undefined) reasons.push(this.unsettled);
+    else if (age === null) reasons.push('no poll has completed yet');
+    else if (stale) reasons.push(`no successful poll for ${age} ms (maxStalenessMs ${this.maxStalenessMs})`);
+    return {
+      cursor,
+      head,
+      lagBlocks: head && this.journal ? head.number - this.journal.cursor.number : null,
+      lastSuccessfulPollAt: last,
+      stale,
+      ...(reasons.length > 0 && (stale || this.lastError !== undefined) && { reason: reasons.join('; ') }),
+      grants: this.index.size,
+    };
+  }
+
+  /** Calls `listener` on every change; returns the function that removes it. Listener errors are ignored. */
+  onChange(listener: (change: ConsentIndexerChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Polls every pollIntervalMs (and on other replicas' change messages) until stop(); resolves after the first poll. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    if (this.feed !== undefined) {
+      try {
+        this.unsubscribe = await this.feed.subscribeChanges((change) => {
+          if (change.origin !== this.instanceId) void this.pollOnce();
+        });
+      } catch (error) {
+        this.emit({ kind: 'warning', message: `cannot subscribe to index changes (polling only): ${describe(error)}` });
+      }
+    }
+    await this.pollOnce();
+    this.schedule();
+  }
+
+  /** Stops polling, waits for a poll in progress and saves a last snapshot when there is news. */
+  async stop(): Promise<void> {
+    this.started = false;
+    clearTimeout(this.timer);
+    const unsubscribe = this.unsubscribe;
+    this.unsubscribe = undefined;
+    await unsubscribe?.().catch(() => undefined);
+    await (this.next ?? this.running);
+    if (this.lastError === undefined && this.lastSuccessfulPollAt !== null) await this.saveSnapshot(true);
+  }
+
+  /**
+   * One poll (tests drive the indexer with it). Concurrent calls share the poll in progress plus at
+   * most one more, which starts after it: a change announced mid-poll is never missed.
+   */
+  pollOnce(): Promise<ConsentIndexerStatus> {
+    if (this.running === undefined) {
+      this.running = this.poll().finally(() => {
+        this.running = undefined;
+      });
+      return this.running;
+    }
+    this.next ??= this.running.then(() => {
+      this.next = undefined;
+      return this.pollOnce();
+    });
+    return this.next;
+  }
+
+  private schedule(): void {
+    if (!this.started) return;
+    this.timer = setTimeout(() => void this.pollOnce().finally(() => this.schedule()), this.pollIntervalMs);
+    this.timer.unref();
+  }
+
+  private async poll(): Promise<ConsentIndexerStatus> {
+    const startedAt = this.clock();
+    let applied = 0;
+    let rewound = false;
+    try {
+      if (this.journal === undefined) await this.initialize();
+      const head = await this.ledger.head();
+      this.lastHead = head;
+      const target = head.number - this.confirmations;
+      rewound = await this.followForks();
+      while (this.journal!.cursor.number < target) {
+        const from = Math.max(this.journal!.cursor.number + 1, this.startBlock);
+        const to = Math.min(target, from + this.pageSize - 1);
+        applied += this.applyPage(await readLedgerPage(this.ledger, from, to, head.number - this.reorgWindow));
+      }
+      await this.suspendUnconfirmedRevocations(target, head);
+      this.lastSuccessfulPollAt = startedAt;
+      this.lastError = undefined;
+      this.unsettled = undefined;
+      const cursor = toBlockRef(this.journal!.cursor);
+      if (cursor !== null && (applied > 0 || rewound)) {
+        this.emit({ kind: 'applied', cursor, events: applied });
+        await this.publish(cursor);
+      }
+      await this.saveSnapshot(false);
+    } catch (error) {
+      this.lastError = error;
+    }
+    this.reportFreshness();
+    return this.status();
+  }
+
+  /** Loads the base state: a snapshot still on the canonical chain, or nothing at startBlock − 1. */
+  private async initialize(): Promise<void> {
+    if (!this.modelChecked) {
+      const model = await this.ledger.model();
+      if (model !== this.model) {
+        throw new CustosError('CONFIG_INVALID', `the consent registry runs the ${model} model, the gateway is configured for ${this.model}`);
+      }
+      this.modelChecked = true;
+    }
+    this.lastSuccessfulPollAt = null;
+    const base = await this.loadSnapshot();
+    this.index = base?.index ?? new ConsentIndex();
+    this.journal = new RewindJournal(this.reorgWindow, base?.cursor ?? { number: this.startBlock - 1, hash: null });
+    this.savedCursor = base?.cursor;
+  }
+
+  private async loadSnapshot(): Promise<{ index: ConsentIndex; cursor: BlockRef } | null> {
+    if (this.store === undefined) return null;
+    let raw: unknown;
+    try {
+      raw = await this.store.load();
+    } catch (error) {
+      this.emit({ kind: 'warning', message: `cannot load the index snapshot (replaying from the chain): ${describe(error)}` });
+      return null;
+    }
+    if (raw === null) return null;
+    let snapshot;
+    let index: ConsentIndex;
+    try {
+      snapshot = parseIndexSnapshot(raw);
+      if (snapshot.model !== this.model || snapshot.startBlock !== this.startBlock) {
+        this.emit({ kind: 'warning', message: 'the index snapshot belongs to another deployment (model or start block); ignored' });
+        return null;
+      }
+      index = ConsentIndex.restore(snapshot.index);
+    } catch (error) {
+      this.emit({ kind: 'warning', message: `the index snapshot is unusable; ignored: ${describe(error)}` });
+      return null;
+    }
+    // Ledger errors propagate: without the chain the snapshot cannot be validated.
+    if ((await this.ledger.blockHash(snapshot.cursor.number)) !== snapshot.cursor.hash) {
+      this.emit({ kind: 'warning', message: `the index snapshot's block ${snapshot.cursor.number} is no longer canonical (a reorg across the restart); ignored` });
+      return null;
+    }
+    return { index, cursor: snapshot.cursor };
+  }
+
+  /** Detects that the applied blocks left the canonical chain and rewinds; true when it did. */
+  private async followForks(): Promise<boolean> {
+    const journal = this.journal!;
+    const targets = journal.targets();
+    const cursor = targets[0]!;
+    if (cursor.hash === null || (await this.ledger.blockHash(cursor.number)) === cursor.hash) return false;
+
+    this.lastSuccessfulPollAt = null;
+    this.unsettled = `a reorg replaced block ${cursor.number}: rewinding`;
+    for (const target of targets.slice(1)) {
+      if (target.hash === null || (await this.ledger.blockHash(target.number)) === target.hash) {
+        const undone = journal.rewindTo(target, this.index);
+        this.emit({ kind: 'rewound', from: toBlockRef(cursor)!, to: toBlockRef(target), undone });
+        return true;
+      }
+    }
+    const reason = `a reorg deeper than the ${this.reorgWindow}-block window replaced block ${cursor.number}: rebuilding`;
+    this.unsettled = reason;
+    this.emit({ kind: 'rebuilding', reason });
+    await this.initialize();
+    return true;
+  }
+
+  /** Applies a page all or nothing (the journal must match the index); returns the event count. */
+  private applyPage(page: Awaited<ReturnType<typeof readLedgerPage>>): number {
+    let done = 0;
+    try {
+      for (const event of page.events) {
+        this.index.apply(event);
+        done++;
+      }
+    } catch (error) {
+      for (let i = done - 1; i >= 0; i--) this.index.unapply(page.events[i]!);
+      throw error;
+    }
+    this.journal!.record(page.blocks);
+    return done;
+  }
+
+  /** Revocations in blocks not yet confirmed bite at once; they are re-read every poll, so a dropped one lifts. */
+  private async suspendUnconfirmedRevocations(target: number, head: BlockRef): Promise<void> {
+    const from = Math.max(target, this.journal!.cursor.number) + 1;
+    if (from > head.number) {
+      this.index.suspend([]);
+      return;
+    }
+    const pending = await this.ledger.events(from, head.number);
+    this.index.suspend(pending.flatMap((e) => (e.kind === 'revoked' ? [e.grantId] : [])));
+  }
+
+  private async saveSnapshot(force: boolean): Promise<void> {
+    const cursor = this.journal && toBlockRef(this.journal.cursor);
+    if (this.store === undefined || !cursor) return;
+    if (this.savedCursor?.number === cursor.number && this.savedCursor.hash === cursor.hash) return;
+    const now = this.clock();
+    if (!force && now - this.lastSavedAt < this.snapshotIntervalMs) return;
+    try {
+      await this.store.save({ version: 1, model: this.model, startBlock: this.startBlock, cursor, savedAt: now, index: this.index.serialize() });
+      this.lastSavedAt = now;
+      this.savedCursor = cursor;
+    } catch (error) {
+      this.emit({ kind: 'warning', message: `cannot save the index snapshot: ${describe(error)}` });
+    }
+  }
+
+  private async publish(cursor: BlockRef): Promise<void> {
+    if (this.feed === undefined) return;
+    try {
+      await this.feed.publishChange({ origin: this.instanceId, cursor });
+    } catch (error) {
+      this.emit({ kind: 'warning', message: `cannot publish the index change: ${describe(error)}` });
+    }
+  }
+
+  private reportFreshness(): void {
+    const status = this.status();
+    if (status.stale === this.lastReportedStale) return;
+    this.lastReportedStale = status.stale;
+    this.emit({ kind: 'freshness', stale: status.stale, ...(status.reason !== undefined && { reason: status.reason }) });
+  }
+
+  private emit(change: ConsentIndexerChange): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch {
+        // A listener's bug must not stop the index from following the chain.
+      }
+    }
+  }
+}
