@@ -8,7 +8,9 @@ COPY package.json package-lock.json tsconfig.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY src ./src
 COPY config ./config
-RUN npx tsc -p tsconfig.json
+COPY contracts ./contracts
+COPY scripts ./scripts
+RUN node scripts/compile-contracts.mjs && npx tsc -p tsconfig.json
 
 FROM node:20-bookworm-slim AS runtime
 # The image is the production shape: it listens on all interfaces, so the embedded dev token
@@ -23,6 +25,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/contracts/build ./contracts/build
 COPY config ./config
 RUN mkdir -p /var/lib/custos && chown node:node /var/lib/custos
 USER node

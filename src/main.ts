@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import { authInterceptor } from './adapters/upstream/auth-interceptors.js';
 import { createUndiciSource } from './adapters/upstream/undici-source.js';
+import { composeIdentity } from './compose/identity.js';
 import type { CustosConfig } from './config/types.js';
 import type { FhirSource, Interceptor } from './fhir/upstream.js';
 import { createFhirPipeline } from './http/fhir-pipeline.js';
@@ -54,12 +55,14 @@ export async function startCustos(config: CustosConfig, logger: Logger): Promise
     });
     closers.unshift(() => source.close());
 
+    const identity = await composeIdentity(config);
+
     let shuttingDown = false;
     const server = await startGatewayServer({
       host: config.server.host,
       port: config.server.port,
       mountPath: FHIR_MOUNT_PATH,
-      fhir: createFhirPipeline({ mountPath: FHIR_MOUNT_PATH, source, config, logger }),
+      fhir: createFhirPipeline({ mountPath: FHIR_MOUNT_PATH, source, config, logger, authenticator: identity.authenticator }),
       other: createOpsApp({
         readiness: [{ name: 'upstream', check: (signal) => source.ping(signal) }],
         isShuttingDown: () => shuttingDown,

@@ -4,8 +4,11 @@
  * reports, verify and dev tokens here, mirroring the admin API.
  */
 import { Command } from 'commander';
-import { registerStartCommand } from './start-command.js';
+import { registerChainCommand } from './chain-command.js';
+import { registerConsentCommand } from './consent-command.js';
 import { registerSampleServerCommand } from './sample-server-command.js';
+import { registerStartCommand } from './start-command.js';
+import { registerTokenCommand } from './token-command.js';
 
 const program = new Command()
   .name('custos')
@@ -13,4 +16,7 @@ const program = new Command()
   .version('0.1.0');
 registerStartCommand(program);
 registerSampleServerCommand(program);
+registerTokenCommand(program);
+registerConsentCommand(program);
+registerChainCommand(program);
 await program.parseAsync(process.argv);

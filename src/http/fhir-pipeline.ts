@@ -5,6 +5,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { Authenticator } from '../adapters/identity/authenticator.js';
+import { wwwAuthenticate } from '../adapters/identity/www-authenticate.js';
 import { toUpstreamError } from '../adapters/upstream/upstream-errors.js';
 import type { CustosConfig } from '../config/types.js';
 import { CustosError } from '../errors.js';
@@ -16,6 +18,7 @@ import { parseJsonBody } from '../fhir/json-body.js';
 import { hasSearchCriteria, parseFormBody, parseQuery, serializeQuery } from '../fhir/query.js';
 import { splitPathSegments } from '../fhir/request-path.js';
 import type { CancelToken, FhirSource } from '../fhir/upstream.js';
+import { checkScopes, scopeRequirement } from '../policy/interaction-scope.js';
 import { mapError, sendOperationOutcome } from './error-mapper.js';
 import { upstreamRequestHeaders } from './header-hygiene.js';
 import { createRequestContext, publicOrigin, type ContextOptions, type RequestContext } from './request-context.js';
@@ -25,6 +28,8 @@ import { relayResponse } from './response-relay.js';
 export interface FhirPipelineOptions {
   readonly mountPath: string; // e.g. '/fhir'
   readonly source: FhirSource;
+  /** Who is calling: every interaction but the CapabilityStatement needs a valid token. */
+  readonly authenticator: Authenticator;
   readonly config: CustosConfig;
   readonly logger: Logger;
 }
@@ -32,7 +37,7 @@ export interface FhirPipelineOptions {
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler {
-  const { mountPath, source, config, logger } = options;
+  const { mountPath, source, config, logger, authenticator } = options;
   const contextOptions: ContextOptions = { trustProxy: config.server.trustProxy, publicUrl: config.server.publicUrl };
   const rewriters = new RewriterCache(source.baseUrl);
 
@@ -50,6 +55,14 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
       hasCriteria: hasSearchCriteria(query.params),
       ifNoneExist: req.headers['if-none-exist'] !== undefined,
     });
+    context.interaction = interaction;
+    // authenticate before reading any body, and check the token's SMART scopes (decide-before on consent: issue 4)
+    if (scopeRequirement(interaction)) {
+      const purposeHeader = req.headers['x-purpose-of-use'];
+      const actor = await authenticator.authenticate(req.headers.authorization, typeof purposeHeader === 'string' ? { purposeOfUse: purposeHeader } : {});
+      checkScopes(actor.scopes, interaction);
+    }
+
     let body: Buffer | undefined;
     if (interaction.bodyKind !== 'none' && hasRequestBody(req)) {
       checkRequestContentType(interaction.bodyKind, interaction.method, req.headers['content-type'], true);
@@ -67,7 +80,6 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
       throw new CustosError('INVALID_REQUEST', `a ${interaction.kind} needs a JSON body`);
     }
 
-    // (authenticate, decide-before: issues 3 and 4)
 
     // forward
     // Cancelled only when the client goes away before the answer is complete.
@@ -106,14 +118,16 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
         const mapped = mapError(isUndiciError(error) ? toUpstreamError(error, config.upstream) : error, requestId);
         if (mapped.code === 'INTERNAL') logger.error({ requestId, err: error }, 'unexpected error');
         else if (mapped.status >= 500) logger.warn({ requestId, code: mapped.code, status: mapped.status }, 'upstream failure');
-        sendOperationOutcome(res, mapped, { 'x-request-id': requestId });
+        const headers: Record<string, string> = { 'x-request-id': requestId };
+        if (mapped.status === 401 || mapped.code === 'INSUFFICIENT_SCOPE') headers['www-authenticate'] = wwwAuthenticate(error);
+        sendOperationOutcome(res, mapped, headers);
       }
       if (!logger.isLevelEnabled('debug')) return;
       logger.debug({
         requestId,
         method: req.method,
-        interaction: interaction?.kind,
-        resourceType: interaction?.resourceType,
+        interaction: (interaction ?? context?.interaction)?.kind,
+        resourceType: (interaction ?? context?.interaction)?.resourceType,
         status: context?.clientGone ? 499 : res.statusCode, // 499: client closed (nginx's convention)
         ms: context ? Number(process.hrtime.bigint() - context.startedAt) / 1e6 : undefined,
       }, 'fhir request');

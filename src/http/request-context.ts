@@ -33,6 +33,8 @@ export interface RequestContext {
   readonly startedAt: bigint;
   /** Set when the client closed the connection before the answer was complete. */
   clientGone?: boolean;
+  /** Set once the request is classified, so even a refused request is logged with what it asked. */
+  interaction?: { readonly kind: string; readonly resourceType?: string | undefined };
 }
 
 export interface ContextOptions {

@@ -24,7 +24,7 @@ describe('every FHIR interaction passes through faithfully', () => {
     sample = await startSampleServer({ patients: 12 });
     gateway = await startTestGateway(sample.url);
     base = gateway.fhirBaseUrl;
-    client = new Client({ baseUrl: base });
+    client = new Client({ baseUrl: base, bearerToken: gateway.token });
     direct = new Client({ baseUrl: sample.url });
   });
   after(async () => {
@@ -126,11 +126,11 @@ describe('every FHIR interaction passes through faithfully', () => {
   });
 
   it('Prefer: return=minimal and return=OperationOutcome pass through', async () => {
-    const minimal = await fetch(`${base}/Patient`, { method: 'POST', headers: { 'content-type': 'application/fhir+json', prefer: 'return=minimal' }, body: '{"resourceType":"Patient"}' });
+    const minimal = await fetch(`${base}/Patient`, { method: 'POST', headers: { ...gateway.auth, 'content-type': 'application/fhir+json', prefer: 'return=minimal' }, body: '{"resourceType":"Patient"}' });
     assert.equal(minimal.status, 201);
     assert.equal(await minimal.text(), '');
     assert.ok(minimal.headers.get('location')?.startsWith(base));
-    const outcome = await fetch(`${base}/Patient`, { method: 'POST', headers: { 'content-type': 'application/fhir+json', prefer: 'return=OperationOutcome' }, body: '{"resourceType":"Patient"}' });
+    const outcome = await fetch(`${base}/Patient`, { method: 'POST', headers: { ...gateway.auth, 'content-type': 'application/fhir+json', prefer: 'return=OperationOutcome' }, body: '{"resourceType":"Patient"}' });
     assert.equal(((await outcome.json()) as AnyResource).resourceType, 'OperationOutcome');
   });
 
@@ -148,7 +148,7 @@ describe('every FHIR interaction passes through faithfully', () => {
       resourceType: 'Parameters',
       parameter: [{ name: 'operation', part: [{ name: 'type', valueCode: 'replace' }, { name: 'path', valueString: 'Patient.birthDate' }, { name: 'value', valueDate: '2001-01-01' }] }],
     };
-    const response = await fetch(`${base}/Patient/pat-005`, { method: 'PATCH', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify(fhirPathPatch) });
+    const response = await fetch(`${base}/Patient/pat-005`, { method: 'PATCH', headers: { ...gateway.auth, 'content-type': 'application/fhir+json' }, body: JSON.stringify(fhirPathPatch) });
     assert.equal(response.status, 200);
     assert.equal(((await response.json()) as Patient).birthDate, '2001-01-01');
   });
@@ -158,7 +158,7 @@ describe('every FHIR interaction passes through faithfully', () => {
     assert.ok([200, 204].includes(await statusOf(client.delete({ resourceType: 'Patient', id: created.id! }))));
     assert.equal(await statusOf(client.read({ resourceType: 'Patient', id: created.id! })), 410);
     await client.create({ resourceType: 'Patient', body: { resourceType: 'Patient', identifier: [{ system: 'urn:test:cd', value: 'gone' }] } });
-    const response = await fetch(`${base}/Patient?identifier=urn:test:cd|gone`, { method: 'DELETE' });
+    const response = await fetch(`${base}/Patient?identifier=urn:test:cd|gone`, { method: 'DELETE', headers: gateway.auth });
     assert.ok([200, 204].includes(response.status));
     const after = (await client.search({ resourceType: 'Patient', searchParams: { identifier: 'urn:test:cd|gone' } })) as unknown as Bundle;
     assert.equal(after.entry?.length ?? 0, 0);

@@ -2,7 +2,10 @@
  * Running the gateway: health and readiness, graceful shutdown, logs without PHI, the CLI.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -70,7 +73,7 @@ describe('operations', () => {
   it('on shutdown finishes in-flight requests, then stops accepting', async () => {
     const gateway = await startTestGateway(upstream.url);
     slow = [];
-    const inFlight = fetch(`${gateway.fhirBaseUrl}/Patient/slow`);
+    const inFlight = fetch(`${gateway.fhirBaseUrl}/Patient/slow`, { headers: gateway.auth });
     while (slow.length === 0) await new Promise((r) => setTimeout(r, 10));
     const closing = gateway.close();
     await new Promise((r) => setTimeout(r, 100));
@@ -79,25 +82,27 @@ describe('operations', () => {
     assert.equal(response.status, 200);
     assert.equal(((await response.json()) as { id: string }).id, 'slow');
     await closing;
-    await assert.rejects(fetch(`${gateway.fhirBaseUrl}/Patient/1`), 'no new requests after shutdown');
+    await assert.rejects(fetch(`${gateway.fhirBaseUrl}/Patient/1`, { headers: gateway.auth }), 'no new requests after shutdown');
   });
 
   it('logs each request without bodies, query values, ids or credentials', async () => {
     const gateway = await startTestGateway(upstream.url);
+    const secrets: string[] = [];
     try {
-      await fetch(`${gateway.fhirBaseUrl}/Patient?name=Shaw&birthdate=1987-02-20`, { headers: { authorization: 'Bearer tok-secret' } });
-      await fetch(`${gateway.fhirBaseUrl}/Patient/mrn-1032702`);
-      await fetch(`${gateway.fhirBaseUrl}/Patient`, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: '{"resourceType":"Patient","name":[{"family":"Shaw"}]' });
+      await fetch(`${gateway.fhirBaseUrl}/Patient?name=Shaw&birthdate=1987-02-20`, { headers: gateway.auth });
+      await fetch(`${gateway.fhirBaseUrl}/Patient/mrn-1032702`, { headers: { authorization: 'Bearer tok-secret' } });
+      await fetch(`${gateway.fhirBaseUrl}/Patient`, { method: 'POST', headers: { ...gateway.auth, 'content-type': 'application/fhir+json' }, body: '{"resourceType":"Patient","name":[{"family":"Shaw"}]' });
+      secrets.push(gateway.token);
     } finally {
       await gateway.close();
     }
     const log = gateway.rawLog();
-    for (const secret of ['Shaw', '1987-02-20', 'mrn-1032702', '1032702', 'tok-secret']) {
+    for (const secret of ['Shaw', '1987-02-20', 'mrn-1032702', '1032702', 'tok-secret', ...secrets]) {
       assert.ok(!log.includes(secret), `the log must not contain ${secret}`);
     }
     const requests = gateway.logLines().filter((l) => l['msg'] === 'fhir request');
     assert.deepEqual(requests.map((l) => [l['interaction'], l['resourceType'], l['status']]), [
-      ['search-type', 'Patient', 200], ['read', 'Patient', 200], [undefined, undefined, 400],
+      ['search-type', 'Patient', 200], ['read', 'Patient', 401], ['create', 'Patient', 400],
     ]);
     assert.ok(requests.every((l) => typeof l['requestId'] === 'string' && typeof l['ms'] === 'number'));
   });
@@ -128,8 +133,9 @@ describe('operations', () => {
   });
 
   it('custos start on embedded defaults serves sample patients, and stops cleanly on SIGTERM', { timeout: 60_000 }, async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'custos-cli-'));
     const child = spawn(process.execPath, [CLI, 'start', '--port', '0'], {
-      env: { ...process.env, CUSTOS_LOG_LEVEL: 'warn' },
+      env: { ...process.env, CUSTOS_LOG_LEVEL: 'warn', CUSTOS_DATA_DIR: dataDir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
@@ -139,7 +145,9 @@ describe('operations', () => {
       });
       assert.match(line, /\(bundled sample server\)$/);
       const base = /on (\S+) ->/.exec(line)![1]!;
-      const response = await fetch(`${base}/Patient?_count=5`);
+      // the newcomer's path: mint a token with the CLI, then call the gateway with it
+      const token = execFileSync(process.execPath, [CLI, 'token', '--user', 'Practitioner/prac-01', '--scope', 'user/*.rs', '--data-dir', dataDir], { encoding: 'utf8' }).trim();
+      const response = await fetch(`${base}/Patient?_count=5`, { headers: { authorization: `Bearer ${token}` } });
       assert.equal(response.status, 200);
       const bundle = (await response.json()) as { resourceType: string; entry: Array<{ fullUrl: string }> };
       assert.equal(bundle.resourceType, 'Bundle');

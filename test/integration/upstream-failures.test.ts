@@ -40,7 +40,7 @@ describe('upstream failures', () => {
     });
     const unreachable = await startTestGateway(`http://127.0.0.1:${closedPort}/fhir`);
     try {
-      const response = await fetch(`${unreachable.fhirBaseUrl}/Patient/1`);
+      const response = await fetch(`${unreachable.fhirBaseUrl}/Patient/1`, { headers: unreachable.auth });
       assert.equal(response.status, 502);
       const issue = await outcomeOf(response);
       assert.match(issue.details.text, /upstream FHIR server is unreachable \(ECONNREFUSED\)/);
@@ -53,7 +53,7 @@ describe('upstream failures', () => {
   it('answers 504 when the upstream does not answer in time', async () => {
     script = () => undefined; // never answers
     const started = Date.now();
-    const response = await fetch(`${gateway.fhirBaseUrl}/Patient/1`);
+    const response = await fetch(`${gateway.fhirBaseUrl}/Patient/1`, { headers: gateway.auth });
     assert.equal(response.status, 504);
     assert.match((await outcomeOf(response)).details.text, /did not answer within 400 ms/);
     assert.ok(Date.now() - started < 3000);
@@ -65,7 +65,7 @@ describe('upstream failures', () => {
         res.writeHead(200, { 'content-type': type });
         res.end(body);
       };
-      const response = await fetch(`${gateway.fhirBaseUrl}/Patient/1`);
+      const response = await fetch(`${gateway.fhirBaseUrl}/Patient/1`, { headers: gateway.auth });
       assert.equal(response.status, 502);
       const issue = await outcomeOf(response);
       assert.match(issue.details.text, new RegExp(`Content-Type "${type.replace('+', '\\+')}"`));
@@ -84,7 +84,7 @@ describe('upstream failures', () => {
       });
       res.end('{"resourceType":"Patient","id":"1"}');
     };
-    const response = await fetch(`${gateway.fhirBaseUrl}/Patient/1`);
+    const response = await fetch(`${gateway.fhirBaseUrl}/Patient/1`, { headers: gateway.auth });
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('x-internal-route'), null);
     assert.equal(response.headers.get('set-cookie'), null);
@@ -98,7 +98,7 @@ describe('upstream failures', () => {
       res.writeHead(200, { 'content-type': 'application/fhir+json', 'content-encoding': 'gzip', 'content-length': body.length });
       res.end(body);
     };
-    const response = await fetch(`${gateway.fhirBaseUrl}/Patient`);
+    const response = await fetch(`${gateway.fhirBaseUrl}/Patient`, { headers: gateway.auth });
     const bundle = (await response.json()) as { link: Array<{ url: string }> };
     assert.equal(bundle.link[0]!.url, `${gateway.fhirBaseUrl}/Patient`);
   });
@@ -113,7 +113,7 @@ describe('upstream failures', () => {
       res.write(Array.from({ length: 3000 }, () => entry).join(','));
       void released.then(() => res.end(']}'));
     };
-    const response = await fetch(`${gateway.fhirBaseUrl}/Observation`);
+    const response = await fetch(`${gateway.fhirBaseUrl}/Observation`, { headers: gateway.auth });
     assert.equal(response.status, 200);
     const reader = response.body!.getReader();
     let received = '';
@@ -140,7 +140,7 @@ describe('upstream failures', () => {
     const closed = new Promise<void>((resolve) => (upstreamSawClose = resolve));
     script = (_p, res) => res.on('close', () => upstreamSawClose()); // never answers
     const logged = gateway.logLines().length;
-    await assert.rejects(fetch(`${gateway.fhirBaseUrl}/Patient/1`, { signal: AbortSignal.timeout(150) }));
+    await assert.rejects(fetch(`${gateway.fhirBaseUrl}/Patient/1`, { headers: gateway.auth, signal: AbortSignal.timeout(150) }));
     await closed; // the gateway dropped its upstream request
     await new Promise((r) => setTimeout(r, 50));
     const lines = gateway.logLines().slice(logged);
@@ -155,7 +155,7 @@ describe('upstream failures', () => {
       res.write('{"resourceType":"Bundle","type":"searchset","entry":[' + 'x'.repeat(70_000));
       // ... and never finishes
     };
-    const response = await fetch(`${gateway.fhirBaseUrl}/Observation`);
+    const response = await fetch(`${gateway.fhirBaseUrl}/Observation`, { headers: gateway.auth });
     assert.equal(response.status, 200);
     await assert.rejects(response.text(), 'the client must see the answer fail, not end cleanly');
   });

@@ -7,7 +7,7 @@
  * The builders return the JSON a wallet's `eth_signTypedData_v4` takes: `types` includes
  * `EIP712Domain`, numbers that can exceed 2^53 are decimal strings.
  */
-import { type Signer, type TypedDataField, TypedDataEncoder, verifyTypedData } from 'ethers';
+import { type Signer, type TypedDataField, verifyTypedData } from 'ethers';
 import type { Bytes32, GrantInput } from '../../policy/consent-model.js';
 
 export const REGISTRY_DOMAIN_NAME = 'Custos ConsentRegistry';
@@ -130,9 +130,4 @@ export function signTypedData(signer: Pick<Signer, 'signTypedData'>, typed: Gran
 /** The account that made `signature` over `typed` (lets the API refuse a bad signature before paying gas). */
 export function recoverTypedDataSigner(typed: GrantTypedData | RevokeTypedData, signature: string): string {
   return verifyTypedData(typed.domain, withoutDomain(typed), typed.message, signature);
-}
-
-/** The EIP-712 digest the contract checks (for tests against `DOMAIN_SEPARATOR`). */
-export function typedDataDigest(typed: GrantTypedData | RevokeTypedData): string {
-  return TypedDataEncoder.hash(typed.domain, withoutDomain(typed), typed.message);
 }

@@ -19,7 +19,8 @@ const RULES: Record<string, Rule> = {
   UnknownRole: ['INVALID_REQUEST', (a) => `role ${role(a[0])} does not exist on this contract`],
   ZeroAddress: ['INVALID_REQUEST', () => 'the zero address cannot hold a role'],
   SignatureExpired: ['INVALID_REQUEST', (a) => `the signature expired at ${a[0]} (chain time ${a[1]}); sign again with a later deadline`],
-  InvalidSignature: ['INVALID_REQUEST', () => 'the signature is malformed (expected 65 bytes r‖s‖v, low s, v 27 or 28)'],
+  // FORBIDDEN like WrongSigner (pinned in the conformance suite): either way the signature does not authorise it.
+  InvalidSignature: ['FORBIDDEN', () => 'the signature is malformed or invalid (expected 65 bytes r‖s‖v, low s, v 27 or 28)'],
   WrongSigner: ['FORBIDDEN', (a) => `the signature was not made by ${a[0]} (it recovers to ${a[1]}); sign the exact typed data with that account`],
   InvalidNonce: ['CONFLICT', (a) => `nonce ${a[2]} of ${a[0]} is used or out of order (the contract expects ${a[1]}); sign again with the current nonce`],
   InvalidPseudonym: ['INVALID_REQUEST', () => 'subject and grantee must be non-zero pseudonyms'],

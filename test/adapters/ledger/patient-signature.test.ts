@@ -124,9 +124,9 @@ describe('ConsentRegistry: patient-signed grants', () => {
   it('refuses malformed signatures', async () => {
     const patient = Wallet.createRandom();
     const signed = await signGrant(patient, sampleGrant());
-    await rejectsWith(fx.ledger.grantBySignature({ ...signed, signature: signed.signature.slice(0, 130) }), 'INVALID_REQUEST', 'InvalidSignature');
+    await rejectsWith(fx.ledger.grantBySignature({ ...signed, signature: signed.signature.slice(0, 130) }), 'FORBIDDEN', 'InvalidSignature');
     const badV = `${signed.signature.slice(0, 130)}05`;
-    await rejectsWith(fx.ledger.grantBySignature({ ...signed, signature: badV }), 'INVALID_REQUEST', 'InvalidSignature');
+    await rejectsWith(fx.ledger.grantBySignature({ ...signed, signature: badV }), 'FORBIDDEN', 'InvalidSignature');
   });
 
   it('validates the grant itself like a registrar grant', async () => {
