@@ -5,7 +5,9 @@
 import type { Logger } from 'pino';
 import { authInterceptor } from './adapters/upstream/auth-interceptors.js';
 import { createUndiciSource } from './adapters/upstream/undici-source.js';
+import { composeConsent } from './compose/consent.js';
 import { composeIdentity } from './compose/identity.js';
+import { createConsentRouter } from './http/admin/consent-routes.js';
 import type { CustosConfig } from './config/types.js';
 import type { FhirSource, Interceptor } from './fhir/upstream.js';
 import { createFhirPipeline } from './http/fhir-pipeline.js';
@@ -56,6 +58,23 @@ export async function startCustos(config: CustosConfig, logger: Logger): Promise
     closers.unshift(() => source.close());
 
     const identity = await composeIdentity(config);
+    const consent = await composeConsent(config, logger);
+    closers.unshift(() => consent.close());
+    const consentRouter = createConsentRouter({
+      authenticate: async (authorization) => {
+        const actor = await identity.authenticator.authenticate(authorization, {});
+        return {
+          ...(actor.fhirUser ? { fhirUser: actor.fhirUser } : {}),
+          ...(actor.organization ? { organization: actor.organization } : {}),
+          scopes: [...actor.otherScopes, ...actor.scopes.map((s) => s.scope)],
+        };
+      },
+      ledger: consent.ledger,
+      reader: consent.indexer,
+      pseudonyms: consent.pseudonyms,
+      typedData: async (grant, _signer, nonce, deadline) => consent.ledger.grantTypedData(grant, nonce, deadline),
+      nowSeconds: () => Math.floor(Date.now() / 1000),
+    });
 
     let shuttingDown = false;
     const server = await startGatewayServer({
@@ -64,7 +83,17 @@ export async function startCustos(config: CustosConfig, logger: Logger): Promise
       mountPath: FHIR_MOUNT_PATH,
       fhir: createFhirPipeline({ mountPath: FHIR_MOUNT_PATH, source, config, logger, authenticator: identity.authenticator }),
       other: createOpsApp({
-        readiness: [{ name: 'upstream', check: (signal) => source.ping(signal) }],
+        readiness: [
+          { name: 'upstream', check: (signal) => source.ping(signal) },
+          {
+            name: 'consent-index',
+            check: async () => {
+              const status = consent.indexer.status();
+              return { ok: !status.stale, ...(status.reason ? { reason: status.reason } : {}) };
+            },
+          },
+        ],
+        routers: [['/admin/consents', consentRouter]],
         isShuttingDown: () => shuttingDown,
       }),
     });

@@ -11,7 +11,8 @@ import { mapError, sendProblem } from './error-mapper.js';
 
 export interface ReadinessCheck {
   readonly name: string;
-  check(signal: AbortSignal): Promise<boolean>;
+  /** true/false, or a verdict with the reason it fails (shown to operators; never PHI). */
+  check(signal: AbortSignal): Promise<boolean | { readonly ok: boolean; readonly reason?: string }>;
 }
 
 export interface OpsAppOptions {
@@ -31,11 +32,14 @@ export function createOpsApp(options: OpsAppOptions): express.Express {
   });
 
   app.get('/readyz', async (_req, res) => {
-    const checks: Record<string, 'ok' | 'failing'> = {};
+    const checks: Record<string, string> = {};
     if (!options.isShuttingDown()) {
       await Promise.all(options.readiness.map(async (r) => {
         const signal = AbortSignal.timeout(2000);
-        checks[r.name] = (await r.check(signal).catch(() => false)) ? 'ok' : 'failing';
+        const verdict = await r.check(signal).catch(() => false);
+        const ok = typeof verdict === 'boolean' ? verdict : verdict.ok;
+        const reason = typeof verdict === 'boolean' ? undefined : verdict.reason;
+        checks[r.name] = ok ? 'ok' : reason ? `failing: ${reason}` : 'failing';
       }));
     }
     const ready = !options.isShuttingDown() && Object.values(checks).every((v) => v === 'ok');
