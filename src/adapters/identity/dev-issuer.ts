@@ -113,7 +113,9 @@ function mintClaims(request: MintRequest): Record<string, string> & { fhirUser: 
   if (!fhirUser) throw bad(`user must be a reference to a ${FHIR_USER_TYPES.join(', ')}, e.g. Practitioner/123`);
   const scopes = parseScopes(request.scope ?? '');
   if (scopes.unrecognized.length > 0) throw bad(`not SMART scopes: ${scopes.unrecognized.join(' ').slice(0, 200)} (e.g. user/*.rs, patient/Observation.read)`);
-  if (scopes.resource.length === 0) throw bad('scope grants no FHIR resource access; give e.g. user/*.rs');
+  // Custos' own scopes (custos/registrar, custos/admin) are useful alone: a registrar token.
+  const custosScopes = scopes.other.filter((s) => s.startsWith('custos/'));
+  if (scopes.resource.length === 0 && custosScopes.length === 0) throw bad('scope grants no FHIR resource access; give e.g. user/*.rs (or custos/registrar for the admin API)');
   const claims: Record<string, string> & { fhirUser: string } = {
     fhirUser,
     scope: request.scope.trim().replace(/ +/g, ' '),
