@@ -57,6 +57,12 @@ async function main(options: BenchOptions): Promise<number> {
     }
   }
 
+  // Custos authenticates every request: send its token to every target, so all carry the same bytes.
+  const token = targets.find((t) => t.authorization)?.authorization;
+  if (token && !Object.keys(options.headers).some((h) => h.toLowerCase() === 'authorization')) {
+    options = { ...options, headers: { ...options.headers, authorization: token } };
+  }
+
   const responseBytes: Record<string, number> = {};
   for (const target of [...targets]) {
     const result = await probe(target, options.path, options.headers);

@@ -8,7 +8,8 @@
  *     `GET /healthz` answers 200.
  * A target that cannot start is reported as unavailable with the reason; the others still run.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Target, UpstreamKind } from './args.js';
@@ -26,6 +27,8 @@ export interface RunningTarget {
   baseUrl: string;
   /** The process whose CPU is the cost of this target (for direct: the upstream). */
   process: ManagedProcess;
+  /** Custos only: a bearer token its dev issuer minted (every target then gets the same header). */
+  authorization?: string;
 }
 
 export interface UnavailableTarget {
@@ -94,6 +97,8 @@ export async function startCustos(
   if (!existsSync(CUSTOS_MAIN)) return { target: 'custos', reason: 'custos: not built yet' };
   const port = await findFreePort();
   const origin = `http://127.0.0.1:${port}`;
+  // A fresh data directory: its own local chain, and a dev issuer key the harness mints from.
+  const dataDir = extraEnv['CUSTOS_DATA_DIR'] ?? mkdtempSync(join(tmpdir(), 'custos-bench-'));
   try {
     const managed = await startProcess({
       name: 'custos',
@@ -104,7 +109,8 @@ export async function startCustos(
         CUSTOS_UPSTREAM_URL: upstreamUrl,
         CUSTOS_SERVER_PORT: String(port),
         CUSTOS_SERVER_HOST: '127.0.0.1',
-        CUSTOS_LOG_LEVEL: 'info', // the default configuration, access log included
+        CUSTOS_LOG_LEVEL: 'info', // the default configuration
+        CUSTOS_DATA_DIR: dataDir,
         ...extraEnv,
       },
       cpus: ctx.serverCpus,
@@ -113,7 +119,10 @@ export async function startCustos(
       logFile: join(ctx.logDir, 'custos.log'),
       cwd: REPO_ROOT,
     });
-    return { target: 'custos', baseUrl: `${origin}/fhir`, process: managed };
+    const { createDevIssuer } = await import('../src/adapters/identity/dev-issuer.js');
+    const issuer = await createDevIssuer({ dataDir, production: false });
+    const token = await issuer.mint({ fhirUser: 'Practitioner/bench', scope: 'user/*.rs', ttlSeconds: 86_400 });
+    return { target: 'custos', baseUrl: `${origin}/fhir`, process: managed, authorization: `Bearer ${token}` };
   } catch (error) {
     return { target: 'custos', reason: `custos: failed to start: ${error instanceof Error ? error.message : String(error)}` };
   }
