@@ -1,8 +1,10 @@
 /**
- * Where the anvil executable of `@foundry-rs/anvil` lives. The wrapper package ships the binary in
- * a per-platform optional dependency (`@foundry-rs/anvil-<os>-<arch>`); we resolve that package
- * directly instead of running the wrapper's `bin.mjs`, which would put a second Node process (and
- * its signal forwarding) between us and the node we have to stop cleanly.
+ * Where the anvil executable lives. Foundry ships it in per-platform packages
+ * (`@foundry-rs/anvil-<os>-<arch>`, what the `@foundry-rs/anvil` wrapper depends on). We depend on
+ * the platform package directly, as an optional dependency: the registry this project installs
+ * from serves only linux-amd64, and the wrapper's other optional packages, absent there, would
+ * make `npm ci` refuse the lock file. Running the binary directly also keeps a second Node
+ * process (the wrapper's bin.mjs) out from between us and the node we have to stop cleanly.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -30,5 +32,5 @@ export function anvilBinary(): string {
   } catch {
     // not installed: fall through to the error below
   }
-  throw new CustosError('CONFIG_INVALID', `${pkg} is not installed (it comes with @foundry-rs/anvil); run npm install, or set chain.rpcUrl to an external EVM node`);
+  throw new CustosError('CONFIG_INVALID', `${pkg} is not installed (an optional dependency of custos); run npm install, or set chain.rpcUrl to an external EVM node`);
 }
