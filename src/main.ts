@@ -8,6 +8,7 @@ import { createUndiciSource } from './adapters/upstream/undici-source.js';
 import { composeConsent } from './compose/consent.js';
 import { composeIdentity } from './compose/identity.js';
 import { createConsentRouter } from './http/admin/consent-routes.js';
+import { callerOf } from './http/consent-intake.js';
 import type { CustosConfig } from './config/types.js';
 import type { FhirSource, Interceptor } from './fhir/upstream.js';
 import { createFhirPipeline } from './http/fhir-pipeline.js';
@@ -61,14 +62,7 @@ export async function startCustos(config: CustosConfig, logger: Logger): Promise
     const consent = await composeConsent(config, logger);
     closers.unshift(() => consent.close());
     const consentRouter = createConsentRouter({
-      authenticate: async (authorization) => {
-        const actor = await identity.authenticator.authenticate(authorization, {});
-        return {
-          ...(actor.fhirUser ? { fhirUser: actor.fhirUser } : {}),
-          ...(actor.organization ? { organization: actor.organization } : {}),
-          scopes: [...actor.otherScopes, ...actor.scopes.map((s) => s.scope)],
-        };
-      },
+      authenticate: async (authorization) => callerOf(await identity.authenticator.authenticate(authorization, {})),
       ledger: consent.ledger,
       reader: consent.indexer,
       pseudonyms: consent.pseudonyms,
@@ -81,7 +75,10 @@ export async function startCustos(config: CustosConfig, logger: Logger): Promise
       host: config.server.host,
       port: config.server.port,
       mountPath: FHIR_MOUNT_PATH,
-      fhir: createFhirPipeline({ mountPath: FHIR_MOUNT_PATH, source, config, logger, authenticator: identity.authenticator }),
+      fhir: createFhirPipeline({
+        mountPath: FHIR_MOUNT_PATH, source, config, logger, authenticator: identity.authenticator,
+        consentIntake: { ledger: consent.ledger, pseudonyms: consent.pseudonyms, nowSeconds: () => Math.floor(Date.now() / 1000) },
+      }),
       other: createOpsApp({
         readiness: [
           { name: 'upstream', check: (signal) => source.ping(signal) },

@@ -19,6 +19,8 @@ import { hasSearchCriteria, parseFormBody, parseQuery, serializeQuery } from '..
 import { splitPathSegments } from '../fhir/request-path.js';
 import type { CancelToken, FhirSource } from '../fhir/upstream.js';
 import { checkScopes, scopeRequirement } from '../policy/interaction-scope.js';
+import type { Actor } from '../policy/identity/actor.js';
+import { callerOf, isRegistrar, prepareConsentResource, type ConsentIntakeDeps, type RecordedConsent } from './consent-intake.js';
 import { mapError, sendOperationOutcome } from './error-mapper.js';
 import { upstreamRequestHeaders } from './header-hygiene.js';
 import { createRequestContext, publicOrigin, type ContextOptions, type RequestContext } from './request-context.js';
@@ -30,6 +32,8 @@ export interface FhirPipelineOptions {
   readonly source: FhirSource;
   /** Who is calling: every interaction but the CapabilityStatement needs a valid token. */
   readonly authenticator: Authenticator;
+  /** A registrar's Consent written through the FHIR API is also recorded on chain. */
+  readonly consentIntake?: ConsentIntakeDeps;
   readonly config: CustosConfig;
   readonly logger: Logger;
 }
@@ -37,7 +41,7 @@ export interface FhirPipelineOptions {
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler {
-  const { mountPath, source, config, logger, authenticator } = options;
+  const { mountPath, source, config, logger, authenticator, consentIntake } = options;
   const contextOptions: ContextOptions = { trustProxy: config.server.trustProxy, publicUrl: config.server.publicUrl };
   const rewriters = new RewriterCache(source.baseUrl);
 
@@ -57,18 +61,24 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
     });
     context.interaction = interaction;
     // authenticate before reading any body, and check the token's SMART scopes (decide-before on consent: issue 4)
+    let actor: Actor | undefined;
     if (scopeRequirement(interaction)) {
       const purposeHeader = req.headers['x-purpose-of-use'];
-      const actor = await authenticator.authenticate(req.headers.authorization, typeof purposeHeader === 'string' ? { purposeOfUse: purposeHeader } : {});
+      actor = await authenticator.authenticate(req.headers.authorization, typeof purposeHeader === 'string' ? { purposeOfUse: purposeHeader } : {});
       checkScopes(actor.scopes, interaction);
     }
 
     let body: Buffer | undefined;
+    let pendingConsent: { commit(): Promise<RecordedConsent> } | undefined;
     if (interaction.bodyKind !== 'none' && hasRequestBody(req)) {
       checkRequestContentType(interaction.bodyKind, interaction.method, req.headers['content-type'], true);
       body = await readRequestBody(req, res, config.server.bodyLimitBytes);
       if (interaction.bodyKind === 'json') {
-        interaction = refineBundleInteraction(interaction, parseJsonBody(body));
+        const parsed = parseJsonBody(body);
+        interaction = refineBundleInteraction(interaction, parsed);
+        if (consentIntake && actor && interaction.kind === 'create' && interaction.resourceType === 'Consent' && isRegistrar(callerOf(actor))) {
+          pendingConsent = prepareConsentResource(consentIntake, callerOf(actor), parsed); // refused here if invalid
+        }
       } else {
         const form = parseFormBody(body);
         negotiateResponseFormat(form.format, undefined);
@@ -98,6 +108,15 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
       ...(body ? { body } : {}),
       cancel,
     });
+
+    // a registrar's Consent, stored upstream, becomes on-chain grants (the chain is the source of consent)
+    if (pendingConsent && upstream.status >= 200 && upstream.status < 300) {
+      const recorded = await pendingConsent.commit().catch((error: unknown) => {
+        upstream.body.discard();
+        throw error;
+      });
+      res.setHeader('x-custos-consent-grants', recorded.grants.map((g) => g.id).join(','));
+    }
 
     // (decide-after + filter, audit: issues 4 and 5)
 

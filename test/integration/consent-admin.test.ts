@@ -14,7 +14,13 @@ describe('consent admin API', () => {
   let registrar: Record<string, string>;
 
   before(async () => {
-    upstream = await startScriptedUpstream((_req, res) => res.end());
+    upstream = await startScriptedUpstream((req, res) => {
+      req.resume();
+      if (req.method === 'POST' && req.url === '/fhir/Consent') {
+        res.writeHead(201, { 'content-type': 'application/fhir+json', location: `${upstream.url}/Consent/c1/_history/1` });
+        res.end('{"resourceType":"Consent","id":"c1"}');
+      } else res.end();
+    });
     gateway = await startTestGateway(upstream.url, { CUSTOS_CHAIN_POLL_INTERVAL_MS: '100' });
     const token = await gateway.mint({ fhirUser: 'Practitioner/registrar-1', scope: 'custos/registrar', organization: 'Organization/org-reg' });
     registrar = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
@@ -87,6 +93,33 @@ describe('consent admin API', () => {
       return r.status === 200 ? r.json : undefined;
     });
     assert.equal(value['policyHash'], recorded.json['policyHash']);
+  });
+
+  it('records a registrar\'s Consent written through the FHIR API; anyone else\'s is only a document', async () => {
+    const consent = {
+      resourceType: 'Consent', status: 'active', patient: { reference: 'Patient/pat-006' },
+      scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
+      category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
+      provision: { type: 'permit', actor: [{ reference: { reference: 'Practitioner/prac-04' } }] },
+    };
+    const registrarFhir = await gateway.mint({ fhirUser: 'Practitioner/registrar-1', scope: 'custos/registrar user/Consent.c' });
+    const post = (token: string, body: unknown) => fetch(`${gateway.fhirBaseUrl}/Consent`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' }, body: JSON.stringify(body) });
+    const hitsBefore = upstream.hits();
+
+    const recorded = await post(registrarFhir, consent);
+    assert.equal(recorded.status, 201);
+    const ids = recorded.headers.get('x-custos-consent-grants') ?? '';
+    assert.match(ids, /^\d+$/);
+    await waitFor(async () => ((await admin('GET', `/${ids}`)).status === 200 ? true : undefined));
+
+    const documentOnly = await post(gateway.token, consent); // user/*.cruds, no registrar scope
+    assert.equal(documentOnly.status, 201);
+    assert.equal(documentOnly.headers.get('x-custos-consent-grants'), null);
+
+    const invalid = await post(registrarFhir, { ...consent, provision: { type: 'permit' } });
+    assert.equal(invalid.status, 400);
+    assert.match(await invalid.text(), /Consent\.provision\.actor/);
+    assert.equal(upstream.hits() - hitsBefore, 2, 'the invalid Consent never reached the upstream');
   });
 
   it('relays a patient-signed grant (EIP-712), and refuses a wrong signer and a replay', async () => {

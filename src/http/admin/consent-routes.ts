@@ -10,21 +10,14 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { CustosError } from '../../errors.js';
 import { CONSENT_ACTIONS, CONSENT_PURPOSES, CONSENT_RESOURCE_TYPES, allBits, fromMask, toMask } from '../../policy/consent-codes.js';
-import { consentToGrants } from '../../policy/consent-from-fhir.js';
 import type { ConsentGrant, GrantInput } from '../../policy/consent-model.js';
 import type { ConsentLedger } from '../../policy/consents.js';
 import type { Pseudonymizer } from '../../policy/pseudonym.js';
 import { grantRequestSchema, searchRequestSchema, signedGrantRequestSchema, typedDataRequestSchema } from './consent-request-schemas.js';
 import { validateBody } from './json-body-validator.js';
+import { REGISTRAR_SCOPES, isRegistrar, recordConsentResource, refuseSelfGrant, type ConsentCaller } from '../consent-intake.js';
 
-export const REGISTRAR_SCOPES = ['custos/registrar', 'custos/admin'] as const;
-
-export interface AdminCaller {
-  readonly fhirUser?: string;
-  readonly organization?: string;
-  /** Raw scope strings from the token. */
-  readonly scopes: readonly string[];
-}
+export type AdminCaller = ConsentCaller;
 
 /** What the routes read from the consent index. */
 export interface ConsentReader {
@@ -55,7 +48,7 @@ export function createConsentRouter(deps: ConsentRouteDeps): Router {
   const caller = (req: Request) => deps.authenticate(req.headers.authorization);
   const requireRegistrar = async (req: Request) => {
     const who = await caller(req);
-    if (!REGISTRAR_SCOPES.some((s) => who.scopes.includes(s))) {
+    if (!isRegistrar(who)) {
       throw new CustosError('INSUFFICIENT_SCOPE', `recording consent needs the scope ${REGISTRAR_SCOPES.join(' or ')}`);
     }
     return who;
@@ -72,11 +65,7 @@ export function createConsentRouter(deps: ConsentRouteDeps): Router {
 
   router.post('/fhir', async (req: Request, res: Response) => {
     const who = await requireRegistrar(req);
-    const translated = consentToGrants(req.body, deps.pseudonyms, deps.nowSeconds());
-    refuseSelfGrant(who, translated.actors);
-    const grants = [];
-    for (const input of translated.grants) grants.push(await deps.ledger.grant(input));
-    res.status(201).json({ policyHash: translated.policyHash, grants: grants.map((r, i) => ({ id: r.grantId, actor: translated.actors[i], transactionHash: r.transactionHash, blockNumber: r.blockNumber })) });
+    res.status(201).json(await recordConsentResource(deps, who, req.body));
   });
 
   router.post('/search', async (req: Request, res: Response) => {
@@ -143,14 +132,8 @@ function toGrantInput(body: GrantRequest, deps: ConsentRouteDeps, now: number): 
   };
 }
 
-function refuseSelfGrant(who: AdminCaller, grantees: readonly string[]): void {
-  if (grantees.some((g) => g === who.fhirUser || g === who.organization)) {
-    throw new CustosError('FORBIDDEN', 'a caller cannot grant consent to itself or its own organization');
-  }
-}
-
 function requirePatientSelfOrRegistrar(who: AdminCaller, patient: string): void {
-  if (who.fhirUser === patient || REGISTRAR_SCOPES.some((s) => who.scopes.includes(s))) return;
+  if (who.fhirUser === patient || isRegistrar(who)) return;
   throw new CustosError('FORBIDDEN', 'only the patient herself (or a registrar) can relay a patient-signed grant');
 }
 
