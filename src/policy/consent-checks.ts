@@ -5,15 +5,22 @@
  */
 import type { ChainPosition } from './consent-model.js';
 
-const BYTES32 = /^0x[0-9a-f]{64}$/;
 const ZERO32 = '0x' + '0'.repeat(64);
 const UINT256_LIMIT = 1n << 256n;
 /** uint64 on chain; JS numbers are exact up to 2^53, far beyond any real timestamp. */
 const MAX_TIME = Number.MAX_SAFE_INTEGER;
 
-/** 0x + 64 lower-case hex digits (the canonical form the adapters produce). */
+/**
+ * 0x + 64 lower-case hex digits (the canonical form the adapters produce). A loop, not a regex:
+ * restoring a snapshot checks a million of these, and this is several times faster.
+ */
 export function isBytes32(value: unknown): value is string {
-  return typeof value === 'string' && BYTES32.test(value);
+  if (typeof value !== 'string' || value.length !== 66 || value.charCodeAt(0) !== 48 || value.charCodeAt(1) !== 120) return false;
+  for (let i = 2; i < 66; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 48 || (c > 57 && c < 97) || c > 102) return false;
+  }
+  return true;
 }
 
 export function isZero32(value: string): boolean {

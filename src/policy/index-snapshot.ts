@@ -87,6 +87,7 @@ export function parseIndexSnapshot(value: unknown): IndexSnapshot {
 export class MemoryIndexSnapshotStore implements IndexSnapshotStore, IndexChangeFeed {
   private json: string | null = null;
   private readonly listeners = new Set<(change: IndexChange) => void>();
+  /** Test hook: how many times save() was called. */
   saves = 0;
 
   async load(): Promise<IndexSnapshot | null> {

@@ -167,6 +167,7 @@ export function consentLedgerConformance(
         ['notAfter long past', { notAfter: 1 }],
         ['empty resource types', { resourceTypes: 0n }],
         ['empty purposes', { purposes: 0n }],
+        ['actions beyond the uint8 the registry stores', { actions: 1n << 8n }],
         ['zero subject', { subject: '0x' + '00'.repeat(32) }],
       ];
       for (const [why, overrides] of bad) {

@@ -22,7 +22,7 @@ describe('ConsentIndex snapshots', () => {
   it('round-trips through JSON (bigints as hex) with the same grants, history and decisions', () => {
     const { index, revokedId, keptId } = sample();
     const json = JSON.stringify(index.serialize());
-    assert.ok(json.includes(`"resourceTypes":"0x${((1n << 66n) | (1n << 50n)).toString(16)}"`)); // bits 66 and 50, as hex
+    assert.ok(json.includes(`"0x${((1n << 66n) | (1n << 50n)).toString(16)}"`)); // bits 66 and 50, as hex
     const restored = ConsentIndex.restore(JSON.parse(json));
     assert.equal(JSON.stringify(restored.serialize()), json);
     assert.deepEqual(restored.grant(keptId), index.grant(keptId));
@@ -45,22 +45,47 @@ describe('ConsentIndex snapshots', () => {
     assert.equal(restored.decide(query(alice, [drHouse]), 'opt-in').permitted, false);
   });
 
+  it('is compact: grantees, recorders and block hashes are listed once', () => {
+    const f = new EventFactory();
+    const index = new ConsentIndex();
+    for (let i = 0; i < 10; i++) index.apply(f.granted(broadGrant(pseudonym(`subject ${i}`), drHouse)));
+    const state = index.serialize();
+    assert.equal(state.grantees.length, 1);
+    assert.equal(state.recorders.length, 1);
+    assert.equal(state.grants.length, 10);
+    // Here every grant has a block of its own; the bytes are mostly the subject and the two hashes.
+    const perGrant = JSON.stringify(state).length / 10;
+    assert.ok(perGrant < 400, `${perGrant} bytes per grant`);
+  });
+
   it('refuses malformed or tampered state, field by field', () => {
-    const good = JSON.parse(JSON.stringify(sample().index.serialize())) as { version: number; grants: Array<Record<string, unknown>> };
+    const good = JSON.parse(JSON.stringify(sample().index.serialize())) as { grants: unknown[][]; [k: string]: unknown };
+    const withGrant = (s: typeof good, field: number, value: unknown): unknown => {
+      const grant = [...s.grants[0]!];
+      grant[field] = value;
+      return { ...s, grants: [grant, ...s.grants.slice(1)] };
+    };
     const variants: Array<[string, (s: typeof good) => unknown]> = [
       ['not an object', () => 'nope'],
-      ['wrong version', (s) => ({ ...s, version: 2 })],
+      ['the older, object-per-grant version', (s) => ({ ...s, version: 1 })],
       ['grants not a list', (s) => ({ ...s, grants: {} })],
+      ['a grant not a tuple', (s) => ({ ...s, grants: [{}] })],
+      ['a short tuple', (s) => ({ ...s, grants: [s.grants[0]!.slice(0, 13)] })],
       ['duplicate id', (s) => ({ ...s, grants: [s.grants[0], s.grants[0]] })],
-      ['bigint-ish mask', (s) => ({ ...s, grants: [{ ...s.grants[0], resourceTypes: 12 }] })],
-      ['mask wider than uint256', (s) => ({ ...s, grants: [{ ...s.grants[0], purposes: '0x1' + '0'.repeat(64) }] })],
-      ['negative mask', (s) => ({ ...s, grants: [{ ...s.grants[0], actions: '-0x1' }] })],
-      ['upper-case subject', (s) => ({ ...s, grants: [{ ...s.grants[0], subject: alice.toUpperCase() }] })],
-      ['unknown effect', (s) => ({ ...s, grants: [{ ...s.grants[0], effect: 'allow' }] })],
-      ['non-decimal id', (s) => ({ ...s, grants: [{ ...s.grants[0], id: '0x1' }] })],
-      ['fractional time', (s) => ({ ...s, grants: [{ ...s.grants[0], notAfter: 1.5 }] })],
-      ['bad position', (s) => ({ ...s, grants: [{ ...s.grants[0], granted: { blockNumber: -1 } }] })],
-      ['bad revocation position', (s) => ({ ...s, grants: [{ ...s.grants[0], revoked: {} }] })],
+      ['non-decimal id', (s) => withGrant(s, 0, '0x1')],
+      ['upper-case subject', (s) => withGrant(s, 1, alice.toUpperCase())],
+      ['grantee out of range', (s) => withGrant(s, 2, 5)],
+      ['unknown effect', (s) => withGrant(s, 3, 2)],
+      ['mask not hex', (s) => withGrant(s, 4, 12)],
+      ['mask wider than uint256', (s) => withGrant(s, 6, '0x1' + '0'.repeat(64))],
+      ['negative mask', (s) => withGrant(s, 5, '-0x1')],
+      ['fractional time', (s) => withGrant(s, 8, 1.5)],
+      ['bad policy hash', (s) => withGrant(s, 9, '0x12')],
+      ['recorder out of range', (s) => withGrant(s, 10, 9)],
+      ['block out of range', (s) => withGrant(s, 12, [99, '0x' + '1'.repeat(64), 0])],
+      ['bad revocation position', (s) => withGrant(s, 13, [0, 'x', 0])],
+      ['malformed grantee table', (s) => ({ ...s, grantees: ['Practitioner/1'] })],
+      ['malformed block table', (s) => ({ ...s, blocks: [[1, 'x']] })],
     ];
     for (const [why, mutate] of variants) assert.throws(() => ConsentIndex.restore(mutate(structuredClone(good))), isInternal, why);
     assert.doesNotThrow(() => ConsentIndex.restore(good));

@@ -58,6 +58,23 @@ describe('ConsentIndexer: reorgs', () => {
     assert.equal(stateOf(indexer), await freshState(ledger));
   });
 
+  it('with confirmations: an unconfirmed revocation bites, and lifts if its block is dropped', async () => {
+    const ledger = memoryLedger();
+    const { indexer } = indexerFor(ledger, { confirmations: 3 });
+    const { grantId } = await ledger.grant(broadGrant(alice, drHouse));
+    ledger.mine(3);
+    await indexer.pollOnce();
+    assert.equal(indexer.decide(query(alice, [drHouse])).permitted, true);
+    await ledger.revoke(grantId!);
+    await indexer.pollOnce();
+    assert.equal(indexer.decide(query(alice, [drHouse])).permitted, false, 'suspended before confirmation');
+    ledger.dropBlocks(1);
+    ledger.mine();
+    await indexer.pollOnce();
+    assert.equal(indexer.decide(query(alice, [drHouse])).permitted, true, 'the revocation is not on this chain');
+    assert.equal(indexer.grant(grantId!)?.status, 'active');
+  });
+
   it('follows a chain that got shorter', async () => {
     const ledger = memoryLedger();
     const { indexer } = indexerFor(ledger);

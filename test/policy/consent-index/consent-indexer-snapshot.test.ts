@@ -109,7 +109,7 @@ describe('ConsentIndexer: snapshots', () => {
     const good = JSON.parse(store.raw()!) as IndexSnapshot;
 
     const variants: Array<[string, unknown, RegExp]> = [
-      ['malformed grant', { ...good, index: { version: 1, grants: [{ ...good.index.grants[0], subject: 'Patient/123' }] } }, /unusable/],
+      ['malformed grant', { ...good, index: { ...good.index, grants: [['1', 'Patient/123', ...good.index.grants[0]!.slice(2)]] } }, /unusable/],
       ['another model', { ...good, model: 'opt-out' }, /another deployment/],
       ['another start block', { ...good, startBlock: 1, cursor: { ...good.cursor } }, /another deployment/],
       ['not JSON-shaped', 'hello', /unusable/],

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { isCustosError } from '../../../src/errors.js';
+import { CONSENT_INDEXER_DEFAULTS, monotonicNow, resolveIndexerOptions } from '../../../src/policy/consent-indexer-options.js';
 import { ConsentIndexer } from '../../../src/policy/consent-indexer.js';
 import { broadGrant, indexerFor, memoryLedger, pseudonym, query, spyLedger, wrapLedger } from './helpers.js';
 
@@ -114,6 +115,17 @@ describe('ConsentIndexer: following the ledger', () => {
     assert.throws(() => new ConsentIndexer({ ledger, model: 'opt-in', startBlock: 0, confirmations: 1.5 }), /confirmations/);
   });
 
+  it('fills in defaults, also for options passed as undefined (config values passed straight through)', () => {
+    const resolved = resolveIndexerOptions({ ledger: memoryLedger(), model: 'opt-in', startBlock: 5, confirmations: undefined, pollIntervalMs: undefined });
+    assert.equal(resolved.confirmations, CONSENT_INDEXER_DEFAULTS.confirmations);
+    assert.equal(resolved.pollIntervalMs, CONSENT_INDEXER_DEFAULTS.pollIntervalMs);
+    assert.equal(resolved.maxStalenessMs, CONSENT_INDEXER_DEFAULTS.maxStalenessMs);
+    assert.equal(resolved.clock, monotonicNow);
+    assert.match(resolved.instanceId, /^[0-9a-f-]{36}$/);
+    const a = monotonicNow();
+    assert.ok(Math.abs(a - Date.now()) < 60_000 && monotonicNow() >= a, 'epoch-like and never going back');
+  });
+
   it('polls by itself once started, and stops', async () => {
     const ledger = memoryLedger();
     const indexer = new ConsentIndexer({ ledger, model: 'opt-in', startBlock: 0, pollIntervalMs: 10, maxStalenessMs: 1_000 });
@@ -144,9 +156,12 @@ describe('ConsentIndexer: staleness', () => {
     assert.match(degraded.reason ?? '', /last poll failed: LEDGER_UNAVAILABLE/);
     assert.equal(degraded.lastSuccessfulPollAt, okAt);
 
+    // With a hand-moved clock the deadline timer (real time) cannot fire: status() re-checks it.
     clock.ms = okAt + 5_000; // exactly the bound: still fresh
+    assert.equal(indexer.status().stale, false);
     assert.equal(indexer.decide(query(alice, [drHouse])).permitted, true);
     clock.ms = okAt + 5_001;
+    assert.equal(indexer.status().stale, true);
     assert.deepEqual(indexer.decide(query(alice, [drHouse])), STALE);
     const status = await indexer.pollOnce();
     assert.equal(status.stale, true);
@@ -158,6 +173,20 @@ describe('ConsentIndexer: staleness', () => {
     assert.equal(recovered.stale, false);
     assert.equal(recovered.reason, undefined);
     assert.equal(indexer.decide(query(alice, [drHouse])).permitted, true);
+  });
+
+  it('goes stale by itself at the deadline, without a poll or a status() call', async () => {
+    const ledger = memoryLedger();
+    const indexer = new ConsentIndexer({ ledger, model: 'opt-in', startBlock: 0, pollIntervalMs: 10, maxStalenessMs: 60 });
+    const freshness: boolean[] = [];
+    indexer.onChange((c) => c.kind === 'freshness' && freshness.push(c.stale));
+    await ledger.grant(broadGrant(alice, drHouse));
+    await indexer.pollOnce();
+    assert.equal(indexer.decide(query(alice, [drHouse])).permitted, true);
+    ledger.setReachable(false); // and nobody polls: only the timer can end freshness
+    await sleep(120);
+    assert.deepEqual(indexer.decide(query(alice, [drHouse])), STALE);
+    assert.deepEqual(freshness, [false, true]);
   });
 
   it('measures freshness from the start of the poll, not its end', async () => {
