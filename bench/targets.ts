@@ -8,12 +8,12 @@
  *     `GET /healthz` answers 200.
  * A target that cannot start is reported as unavailable with the reason; the others still run.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Target, UpstreamKind } from './args.js';
-import { findFreePort, startProcess, type ManagedProcess } from './processes.js';
+import { findFreePort, pinProcess, startProcess, type ManagedProcess } from './processes.js';
 
 /** The repository root: this file runs from `dist/bench/`. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -119,6 +119,9 @@ export async function startCustos(
       logFile: join(ctx.logDir, 'custos.log'),
       cwd: REPO_ROOT,
     });
+    // Custos' embedded chain (anvil) inherits Custos' core; move it to the load core so the server
+    // core measures the gateway alone (in production the chain is a separate node).
+    if (ctx.loadCpus) for (const child of childPids(managed.pid)) pinProcess(child, ctx.loadCpus);
     const { createDevIssuer } = await import('../src/adapters/identity/dev-issuer.js');
     const issuer = await createDevIssuer({ dataDir, production: false });
     const token = await issuer.mint({ fhirUser: 'Practitioner/bench', scope: 'user/*.rs', ttlSeconds: 86_400 });
@@ -142,5 +145,14 @@ export async function probe(target: RunningTarget, path: string, headers: Record
     return { bytes: body.byteLength };
   } catch (error) {
     return { reason: `${target.target}: GET /${path} failed: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+/** Direct children of a process (Linux /proc), e.g. the anvil node Custos starts. */
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
   }
 }

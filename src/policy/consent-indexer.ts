@@ -205,6 +205,16 @@ export class ConsentIndexer {
     try {
       if (this.journal === undefined) await this.initialize();
       const head = await this.o.ledger.head();
+      // Same tip as the last clean poll: no new block and no reorg (either changes the tip's
+      // hash), so nothing to read or check. Keeps an idle poll at one RPC call: a full poll cost
+      // ~20 ms of CPU, ~30 µs per request at the 250 ms embedded interval (measured in bench/).
+      const previous = this.lastHead;
+      if (previous !== null && previous.hash === head.hash && previous.number === head.number && this.lastError === undefined && this.unsettled === undefined) {
+        this.setLastSuccess(startedAt);
+        await this.saveSnapshot(false); // a throttled save may have come due
+        this.reportFreshness();
+        return this.status();
+      }
       this.lastHead = head;
       const target = head.number - this.o.confirmations;
       rewound = await this.followForks();
