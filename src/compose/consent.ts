@@ -77,6 +77,12 @@ export async function composeConsent(config: CustosConfig, logger: Logger): Prom
       maxStalenessMs: config.chain.maxStalenessMs,
       ...(store ? { snapshotStore: store, changeFeed: store } : {}),
     });
+    // The indexer is pure and has no logger: its warnings and freshness changes are logged here.
+    indexer.onChange((change) => {
+      if (change.kind === 'warning') logger.warn({ detail: change.message }, 'consent index warning');
+      else if (change.kind === 'freshness') logger[change.stale ? 'warn' : 'info']({ reason: change.reason }, change.stale ? 'consent index is stale: decisions fail closed' : 'consent index is fresh');
+      else if (change.kind === 'rewound' || change.kind === 'rebuilding') logger.warn({ change: change.kind }, 'consent index followed a reorg');
+    });
     await indexer.start();
     closers.push(() => indexer.stop());
     return {

@@ -15,7 +15,7 @@
  * `startBlock`. While a rewind or rebuild is in progress, and until the first poll completes,
  * decisions answer `index-stale`: a half-rewound index must not decide.
  */
-import { CustosError, isCustosError } from '../errors.js';
+import { CustosError } from '../errors.js';
 import type { Bytes32, ConsentAnswer, ConsentGrant, ConsentQuery } from './consent-model.js';
 import type { BlockRef } from './consents.js';
 import { ConsentIndex } from './consent-index.js';
@@ -24,40 +24,10 @@ import { resolveIndexerOptions, type ConsentIndexerOptions, type ResolvedIndexer
 import { parseIndexSnapshot, type Unsubscribe } from './index-snapshot.js';
 import { readLedgerPage } from './ledger-page.js';
 import { RewindJournal, type Cursor } from './rewind-journal.js';
+import { INDEX_STALE, describe, toBlockRef, type ConsentIndexerChange, type ConsentIndexerStatus } from './consent-indexer-status.js';
 
 export type { ConsentIndexerOptions } from './consent-indexer-options.js';
-
-export interface ConsentIndexerStatus {
-  /** The last block applied, or null before anything was. */
-  readonly cursor: BlockRef | null;
-  /** The head seen by the last poll that reached the ledger. */
-  readonly head: BlockRef | null;
-  readonly lagBlocks: number | null;
-  readonly lastSuccessfulPollAt: number | null;
-  /** True: decisions answer `index-stale`. */
-  readonly stale: boolean;
-  /** Why it is stale, or what went wrong at the last poll. */
-  readonly reason?: string;
-  readonly grants: number;
-}
-
-export type ConsentIndexerChange =
-  | { readonly kind: 'applied'; readonly cursor: BlockRef; readonly events: number }
-  | { readonly kind: 'rewound'; readonly from: BlockRef; readonly to: BlockRef | null; readonly undone: number }
-  | { readonly kind: 'rebuilding'; readonly reason: string }
-  | { readonly kind: 'freshness'; readonly stale: boolean; readonly reason?: string }
-  | { readonly kind: 'warning'; readonly message: string };
-
-const INDEX_STALE: ConsentAnswer = Object.freeze({ permitted: false, grantId: null, rule: 'index-stale' });
-
-function describe(error: unknown): string {
-  const text = isCustosError(error) ? `${error.code}: ${error.message}` : `INTERNAL: ${error instanceof Error ? error.message : String(error)}`;
-  return text.slice(0, 300);
-}
-
-function toBlockRef(cursor: Cursor): BlockRef | null {
-  return cursor.hash === null ? null : { number: cursor.number, hash: cursor.hash };
-}
+export type { ConsentIndexerChange, ConsentIndexerStatus } from './consent-indexer-status.js';
 
 export class ConsentIndexer {
   private readonly o: ResolvedIndexerOptions;
