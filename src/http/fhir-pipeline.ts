@@ -62,10 +62,11 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
     context.interaction = interaction;
     // authenticate before reading any body, and check the token's SMART scopes (decide-before on consent: issue 4)
     let actor: Actor | undefined;
-    if (scopeRequirement(interaction)) {
+    const needed = scopeRequirement(interaction);
+    if (needed) {
       const purposeHeader = req.headers['x-purpose-of-use'];
       actor = await authenticator.authenticate(req.headers.authorization, typeof purposeHeader === 'string' ? { purposeOfUse: purposeHeader } : {});
-      checkScopes(actor.scopes, interaction);
+      checkScopes(actor.scopes, interaction, needed);
     }
 
     let body: Buffer | undefined;

@@ -47,8 +47,7 @@ export function scopeRequirement(interaction: FhirInteraction): ScopeRequirement
 }
 
 /** The scopes that allow the interaction, or INSUFFICIENT_SCOPE naming what is missing. */
-export function checkScopes(scopes: readonly SmartScope[], interaction: FhirInteraction): readonly SmartScope[] {
-  const need = scopeRequirement(interaction);
+export function checkScopes(scopes: readonly SmartScope[], interaction: FhirInteraction, need = scopeRequirement(interaction)): readonly SmartScope[] {
   if (!need) return [];
   return need.interactions.map((wanted) => {
     const scope = scopeAllows(scopes, undefined, need.resourceType, wanted);
