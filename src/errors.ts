@@ -22,7 +22,9 @@ export type CustosErrorCode =
   // Who is calling, and may they
   | 'UNAUTHENTICATED' // 401 + WWW-Authenticate: missing, malformed, expired or untrusted token
   | 'INSUFFICIENT_SCOPE' // 403: the token's scopes do not allow the interaction
-  | 'FORBIDDEN' // 403: not allowed for another reason (role, consent)
+  | 'FORBIDDEN' // 403: not allowed for another reason (role, configuration)
+  | 'CONSENT_DENIED' // 403: the patient's consent does not allow it (the decision names the rule)
+  | 'PRECONDITION_FAILED' // 412: e.g. a conditional write whose criteria match several resources
   | 'CONFLICT' // 409: e.g. revoking a grant that is already revoked
   // The upstream FHIR server failed us
   | 'UPSTREAM_TIMEOUT'

@@ -11,6 +11,8 @@ import { createConsentRouter } from './http/admin/consent-routes.js';
 import { callerOf } from './http/consent-intake.js';
 import type { CustosConfig } from './config/types.js';
 import type { FhirSource, Interceptor } from './fhir/upstream.js';
+import { loadPatientCompartment } from './fhir/patient-compartment.js';
+import { createEnforcer } from './http/enforcement/enforcer.js';
 import { createFhirPipeline } from './http/fhir-pipeline.js';
 import { startGatewayServer } from './http/gateway-server.js';
 import { createOpsApp } from './http/ops-app.js';
@@ -70,13 +72,23 @@ export async function startCustos(config: CustosConfig, logger: Logger): Promise
       nowSeconds: () => Math.floor(Date.now() / 1000),
     });
 
+    const enforcer = createEnforcer({
+      source,
+      compartment: loadPatientCompartment(),
+      consents: consent.indexer,
+      pseudonyms: consent.pseudonyms,
+      operations: { allowed: config.enforcement.operations, graphql: config.enforcement.graphql, bulkExportClients: config.enforcement.bulkExport.clients },
+      breakGlass: config.enforcement.breakGlass,
+      maxResponseBytes: config.enforcement.maxResponseBytes,
+    });
+
     let shuttingDown = false;
     const server = await startGatewayServer({
       host: config.server.host,
       port: config.server.port,
       mountPath: FHIR_MOUNT_PATH,
       fhir: createFhirPipeline({
-        mountPath: FHIR_MOUNT_PATH, source, config, logger, authenticator: identity.authenticator,
+        mountPath: FHIR_MOUNT_PATH, source, config, logger, authenticator: identity.authenticator, enforcer,
         consentIntake: { ledger: consent.ledger, pseudonyms: consent.pseudonyms, nowSeconds: () => Math.floor(Date.now() / 1000) },
       }),
       other: createOpsApp({

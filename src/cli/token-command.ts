@@ -3,7 +3,7 @@ import { createDevIssuer, DEFAULT_DEV_TOKEN_TTL_SECONDS, DEV_AUDIENCE } from '..
 import { CustosError } from '../errors.js';
 
 interface TokenFlags {
-  user: string;
+  user?: string;
   scope: string;
   patient?: string;
   org?: string;
@@ -23,7 +23,7 @@ export function registerTokenCommand(program: Command): void {
   program
     .command('token')
     .description('print a development access token the embedded gateway accepts (never in production)')
-    .requiredOption('--user <reference>', 'the user, e.g. Practitioner/123 or Patient/pat-001 (sub and fhirUser)')
+    .option('--user <reference>', 'the user, e.g. Practitioner/123 or Patient/pat-001 (sub and fhirUser); omit for a backend service token (system/ scopes, sub = client id)')
     .requiredOption('--scope <scopes>', 'space-separated SMART scopes, e.g. "user/*.rs" or "patient/*.read launch/patient"')
     .option('--patient <id>', 'launch-context patient id, e.g. pat-001')
     .option('--org <reference>', 'the user\'s organization, e.g. Organization/org-01')
@@ -37,7 +37,7 @@ export function registerTokenCommand(program: Command): void {
         const ttlSeconds = /^\d+$/.test(flags.ttl) ? Number(flags.ttl) : NaN;
         const issuer = await createDevIssuer({ dataDir: flags.dataDir, audience: flags.audience, production: process.env['NODE_ENV'] === 'production' });
         const token = await issuer.mint({
-          fhirUser: flags.user,
+          ...(flags.user !== undefined ? { fhirUser: flags.user } : {}),
           scope: flags.scope,
           ttlSeconds,
           ...(flags.patient !== undefined ? { patient: flags.patient } : {}),

@@ -41,6 +41,8 @@ function coerce(text: string, schema: JsonSchemaNode): unknown {
   if (types.has('integer') && /^-?\d+$/.test(text)) return Number(text);
   if (types.has('number') && text.trim() !== '' && Number.isFinite(Number(text))) return Number(text);
   if (types.has('boolean') && /^(true|false|1|0)$/i.test(text)) return /^(true|1)$/i.test(text);
+  // A list of strings: comma-separated (`CUSTOS_ENFORCEMENT_OPERATIONS=validate,meta`), '' = empty.
+  if (types.has('array')) return text.trim() === '' ? [] : text.split(',').map((item) => item.trim());
   return text;
 }
 

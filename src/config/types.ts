@@ -38,6 +38,13 @@ export interface CustosConfig {
   };
   readonly consent: { readonly model: 'opt-in' | 'opt-out'; readonly pseudonymKey: string | null };
   readonly redis: { readonly url: string | null };
+  readonly enforcement: {
+    readonly operations: readonly string[];
+    readonly graphql: boolean;
+    readonly bulkExport: { readonly clients: readonly string[] };
+    readonly breakGlass: { readonly actors: readonly string[] };
+    readonly maxResponseBytes: number;
+  };
   readonly log: { readonly level: LogLevel };
 }
 

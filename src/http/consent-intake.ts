@@ -12,7 +12,9 @@ import type { ConsentLedger } from '../policy/consents.js';
 import type { Actor } from '../policy/identity/actor.js';
 import type { Pseudonymizer } from '../policy/pseudonym.js';
 
-export const REGISTRAR_SCOPES = ['custos/registrar', 'custos/admin'] as const;
+import { REGISTRAR_SCOPES } from '../policy/access-actor.js';
+
+export { REGISTRAR_SCOPES };
 
 export interface ConsentCaller {
   readonly fhirUser?: string;

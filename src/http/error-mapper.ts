@@ -22,6 +22,8 @@ const MAPPING: Record<CustosErrorCode, { status: number; issue: IssueType; title
   UNAUTHENTICATED: { status: 401, issue: 'login', title: 'Unauthenticated' },
   INSUFFICIENT_SCOPE: { status: 403, issue: 'forbidden', title: 'Insufficient scope' },
   FORBIDDEN: { status: 403, issue: 'forbidden', title: 'Forbidden' },
+  CONSENT_DENIED: { status: 403, issue: 'forbidden', title: 'Consent denied' },
+  PRECONDITION_FAILED: { status: 412, issue: 'conflict', title: 'Precondition failed' },
   CONFLICT: { status: 409, issue: 'conflict', title: 'Conflict' },
   UPSTREAM_TIMEOUT: { status: 504, issue: 'timeout', title: 'Upstream timeout' },
   UPSTREAM_UNREACHABLE: { status: 502, issue: 'transient', title: 'Upstream unreachable' },

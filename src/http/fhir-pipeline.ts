@@ -22,7 +22,10 @@ import { checkScopes, scopeRequirement } from '../policy/interaction-scope.js';
 import type { Actor } from '../policy/identity/actor.js';
 import { callerOf, isRegistrar, prepareConsentResource, type ConsentIntakeDeps, type RecordedConsent } from './consent-intake.js';
 import { mapError, sendOperationOutcome } from './error-mapper.js';
-import { upstreamRequestHeaders } from './header-hygiene.js';
+import { runBatch, guardTransaction } from './enforcement/batch-runner.js';
+import type { Enforcer } from './enforcement/enforcer.js';
+import { executeInteraction, type ExecutionResult } from './enforcement/interaction-executor.js';
+import { clientResponseHeaders, upstreamRequestHeaders } from './header-hygiene.js';
 import { createRequestContext, publicOrigin, type ContextOptions, type RequestContext } from './request-context.js';
 import { hasRequestBody, readRequestBody } from './request-body.js';
 import { relayResponse } from './response-relay.js';
@@ -34,6 +37,8 @@ export interface FhirPipelineOptions {
   readonly authenticator: Authenticator;
   /** A registrar's Consent written through the FHIR API is also recorded on chain. */
   readonly consentIntake?: ConsentIntakeDeps;
+  /** Consent enforcement: every interaction but the CapabilityStatement is decided. */
+  readonly enforcer: Enforcer;
   readonly config: CustosConfig;
   readonly logger: Logger;
 }
@@ -41,7 +46,7 @@ export interface FhirPipelineOptions {
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler {
-  const { mountPath, source, config, logger, authenticator, consentIntake } = options;
+  const { mountPath, source, config, logger, authenticator, consentIntake, enforcer } = options;
   const contextOptions: ContextOptions = { trustProxy: config.server.trustProxy, publicUrl: config.server.publicUrl };
   const rewriters = new RewriterCache(source.baseUrl);
 
@@ -49,7 +54,7 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
     // ingress: path safety, query, format
     const { path, query: rawQuery } = splitTarget(req.url ?? '', mountPath);
     const segments = splitPathSegments(path);
-    const query = parseQuery(rawQuery);
+    let query = parseQuery(rawQuery);
     negotiateResponseFormat(query.format, req.headers.accept);
 
     // classify
@@ -70,20 +75,24 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
     }
 
     let body: Buffer | undefined;
+    let parsed: unknown;
     let pendingConsent: { commit(): Promise<RecordedConsent> } | undefined;
     if (interaction.bodyKind !== 'none' && hasRequestBody(req)) {
       checkRequestContentType(interaction.bodyKind, interaction.method, req.headers['content-type'], true);
       body = await readRequestBody(req, res, config.server.bodyLimitBytes);
       if (interaction.bodyKind === 'json') {
-        const parsed = parseJsonBody(body);
+        parsed = parseJsonBody(body);
         interaction = refineBundleInteraction(interaction, parsed);
+        context.interaction = interaction;
         if (consentIntake && actor && interaction.kind === 'create' && interaction.resourceType === 'Consent' && isRegistrar(callerOf(actor))) {
           pendingConsent = prepareConsentResource(consentIntake, callerOf(actor), parsed); // refused here if invalid
         }
       } else {
         const form = parseFormBody(body);
         negotiateResponseFormat(form.format, undefined);
-        body = Buffer.from(serializeQuery(form.params).slice(1));
+        query = { params: [...query.params, ...form.params] };
+        body = undefined;
+        interaction = { ...interaction, method: 'GET', path: interaction.path.replace(/\/_search$/, '') };
       }
     } else if (interaction.kind === 'batch') {
       throw new CustosError('INVALID_REQUEST', 'a POST to the FHIR base must carry a Bundle of type "batch" or "transaction"');
@@ -91,8 +100,6 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
       throw new CustosError('INVALID_REQUEST', `a ${interaction.kind} needs a JSON body`);
     }
 
-
-    // forward
     // Cancelled only when the client goes away before the answer is complete.
     const cancel: CancelToken = {};
     res.on('close', () => {
@@ -101,29 +108,45 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
         cancel.onCancel?.();
       }
     });
-    const upstream = await source.send({
-      method: interaction.method,
-      path: interaction.path,
-      query: serializeQuery(query.params),
-      headers: upstreamRequestHeaders(req.headers, context),
-      ...(body ? { body } : {}),
-      cancel,
-    });
+    const headers = upstreamRequestHeaders(req.headers, context);
+    const rewriter = rewriters.for(publicOrigin(context, contextOptions) + mountPath);
+    if (!actor) {
+      // The CapabilityStatement: public, streamed as it comes.
+      const upstream = await source.send({ method: interaction.method, path: interaction.path, query: serializeQuery(query.params), headers, cancel });
+      await relayResponse(upstream, res, rewriter, interaction.method === 'HEAD', context.requestId);
+      return interaction;
+    }
+
+    // decide-before, forward, decide-after (src/http/enforcement/)
+    const { access } = enforcer.accessFor(actor, interaction, query.params, header(req, 'x-break-glass'));
+    context.access = access;
+    const bundleContext = { access, scopes: actor.scopes, clientId: actor.clientId, headers, cancel, requestId: context.requestId };
+    let result: ExecutionResult;
+    if (interaction.kind === 'batch') {
+      const answer = await runBatch(parsed as Record<string, unknown>, bundleContext, enforcer.executor);
+      const bytes = Buffer.from(JSON.stringify(answer));
+      result = { status: 200, headers: { 'content-type': 'application/fhir+json; charset=utf-8' }, body: bytes, json: answer };
+    } else {
+      if (interaction.kind === 'transaction') {
+        parsed = await guardTransaction(parsed as Record<string, unknown>, bundleContext, enforcer.executor);
+        body = Buffer.from(JSON.stringify(parsed));
+      }
+      result = await executeInteraction(
+        { interaction, params: query.params, ...(body ? { body } : {}), parsed, headers, access, clientId: actor.clientId, cancel },
+        enforcer.executor,
+      );
+    }
 
     // a registrar's Consent, stored upstream, becomes on-chain grants (the chain is the source of consent)
-    if (pendingConsent && upstream.status >= 200 && upstream.status < 300) {
-      const recorded = await pendingConsent.commit().catch((error: unknown) => {
-        upstream.body.discard();
-        throw error;
-      });
+    if (pendingConsent && result.status >= 200 && result.status < 300) {
+      const recorded = await pendingConsent.commit();
       res.setHeader('x-custos-consent-grants', recorded.grants.map((g) => g.id).join(','));
     }
 
-    // (decide-after + filter, audit: issues 4 and 5)
+    // (audit: issue 5)
 
     // respond, pointing everything at the gateway
-    const rewriter = rewriters.for(publicOrigin(context, contextOptions) + mountPath);
-    await relayResponse(upstream, res, rewriter, interaction.method === 'HEAD', context.requestId);
+    sendResult(res, result, rewriter, interaction.method === 'HEAD', context.requestId);
     return interaction;
   }
 
@@ -171,6 +194,21 @@ function splitTarget(url: string, mountPath: string): { path: string; query: str
   const path = (q < 0 ? url : url.slice(0, q)).slice(mountPath.length);
   if (path !== '' && !path.startsWith('/')) throw new CustosError('NOT_FOUND', 'not a FHIR endpoint');
   return { path, query: q < 0 ? '' : url.slice(q + 1) };
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : Array.isArray(value) ? value.join(',') : undefined;
+}
+
+function sendResult(res: ServerResponse, result: ExecutionResult, rewriter: BaseRewriter, isHead: boolean, requestId: string): void {
+  const headers = clientResponseHeaders(result.headers as Record<string, string | string[] | undefined>, rewriter);
+  headers['x-request-id'] = requestId;
+  const body = result.body.length > 0 ? rewriter.rewriteBuffer(result.body) : result.body;
+  if (body.length === 0) delete headers['content-type'];
+  headers['content-length'] = body.length;
+  res.writeHead(result.status, headers);
+  res.end(isHead ? undefined : body);
 }
 
 function isUndiciError(error: unknown): boolean {

@@ -3,6 +3,7 @@
  * otherwise generated, always echoed), the W3C trace context (https://www.w3.org/TR/trace-context/)
  * and the gateway's public base URL used for every link the client sees.
  */
+import type { RequestAccess } from '../policy/request-access.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 
 /** Span ids: a random per-process prefix and a counter; unique without a CSPRNG call per request. */
@@ -35,6 +36,8 @@ export interface RequestContext {
   clientGone?: boolean;
   /** Set once the request is classified, so even a refused request is logged with what it asked. */
   interaction?: { readonly kind: string; readonly resourceType?: string | undefined };
+  /** The request's access decisions, once authenticated (what the audit event will record). */
+  access?: RequestAccess;
 }
 
 export interface ContextOptions {

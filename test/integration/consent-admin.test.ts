@@ -112,14 +112,16 @@ describe('consent admin API', () => {
     assert.match(ids, /^\d+$/);
     await waitFor(async () => ((await admin('GET', `/${ids}`)).status === 200 ? true : undefined));
 
-    const documentOnly = await post(gateway.token, consent); // user/*.cruds, no registrar scope
-    assert.equal(documentOnly.status, 201);
+    // user/*.cruds but no registrar scope: a Consent is the patient's data like any other, and
+    // pat-006 has not permitted prac-01 to write it; had it, the Consent would be a document only.
+    const documentOnly = await post(gateway.token, consent);
+    assert.equal(documentOnly.status, 403);
     assert.equal(documentOnly.headers.get('x-custos-consent-grants'), null);
 
     const invalid = await post(registrarFhir, { ...consent, provision: { type: 'permit' } });
     assert.equal(invalid.status, 400);
     assert.match(await invalid.text(), /Consent\.provision\.actor/);
-    assert.equal(upstream.hits() - hitsBefore, 2, 'the invalid Consent never reached the upstream');
+    assert.equal(upstream.hits() - hitsBefore, 1, 'the refused and the invalid Consent never reached the upstream');
   });
 
   it('relays a patient-signed grant (EIP-712), and refuses a wrong signer and a replay', async () => {

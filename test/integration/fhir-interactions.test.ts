@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { Client } from 'fhir-kit-client';
 import type { Bundle, CapabilityStatement, OperationOutcome, Patient } from 'fhir/r4.js';
 import { startSampleServer, type RunningSampleServer } from '../../src/sample-server/server.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { startTestGateway, TRANSPORT_ONLY, type TestGateway } from '../support/gateway.js';
 
 type AnyResource = Record<string, unknown> & { resourceType: string; id?: string };
 
@@ -22,7 +22,7 @@ describe('every FHIR interaction passes through faithfully', () => {
 
   before(async () => {
     sample = await startSampleServer({ patients: 12 });
-    gateway = await startTestGateway(sample.url);
+    gateway = await startTestGateway(sample.url, TRANSPORT_ONLY);
     base = gateway.fhirBaseUrl;
     client = new Client({ baseUrl: base, bearerToken: gateway.token });
     direct = new Client({ baseUrl: sample.url });
@@ -141,7 +141,7 @@ describe('every FHIR interaction passes through faithfully', () => {
     assert.equal(updated.gender, 'male');
   });
 
-  it('patch with JSON Patch and with FHIRPath Patch', async () => {
+  it('patch with JSON Patch; FHIRPath Patch is refused (the gateway cannot decide on its result)', async () => {
     const jsonPatched = (await client.patch({ resourceType: 'Patient', id: 'pat-005', jsonPatch: [{ op: 'replace', path: '/gender', value: 'unknown' }] })) as unknown as Patient;
     assert.equal(jsonPatched.gender, 'unknown');
     const fhirPathPatch = {
@@ -149,8 +149,8 @@ describe('every FHIR interaction passes through faithfully', () => {
       parameter: [{ name: 'operation', part: [{ name: 'type', valueCode: 'replace' }, { name: 'path', valueString: 'Patient.birthDate' }, { name: 'value', valueDate: '2001-01-01' }] }],
     };
     const response = await fetch(`${base}/Patient/pat-005`, { method: 'PATCH', headers: { ...gateway.auth, 'content-type': 'application/fhir+json' }, body: JSON.stringify(fhirPathPatch) });
-    assert.equal(response.status, 200);
-    assert.equal(((await response.json()) as Patient).birthDate, '2001-01-01');
+    assert.equal(response.status, 415);
+    assert.match(JSON.stringify(await response.json()), /JSON Patch/);
   });
 
   it('delete, then read gets 410; conditional delete by criteria', async () => {
@@ -164,15 +164,17 @@ describe('every FHIR interaction passes through faithfully', () => {
     assert.equal(after.entry?.length ?? 0, 0);
   });
 
-  it('history at instance, type and system level, with links on the gateway', async () => {
+  it('history at instance, type and system level (type and system for backend services only), with links on the gateway', async () => {
     const instance = (await client.history({ resourceType: 'Patient', id: 'pat-004' })) as unknown as Bundle;
     assert.equal(instance.type, 'history');
     assert.ok((instance.entry?.length ?? 0) >= 2, 'pat-004 was updated above');
     noUpstreamUrl(instance);
-    const type = (await client.typeHistory({ resourceType: 'Patient' })) as unknown as Bundle;
+    assert.equal(await statusOf(client.typeHistory({ resourceType: 'Patient' })), 403, 'a user may not list every patient\'s changes');
+    const service = new Client({ baseUrl: base, customHeaders: { authorization: `Bearer ${await gateway.mint({ clientId: 'nightly-sync', scope: 'system/*.rs' })}` } });
+    const type = (await service.typeHistory({ resourceType: 'Patient' })) as unknown as Bundle;
     assert.equal(type.type, 'history');
     noUpstreamUrl(type);
-    const system = (await client.systemHistory()) as unknown as Bundle;
+    const system = (await service.systemHistory()) as unknown as Bundle;
     assert.equal(system.type, 'history');
     noUpstreamUrl(system);
   });
@@ -208,7 +210,7 @@ describe('every FHIR interaction passes through faithfully', () => {
     noUpstreamUrl(result);
   });
 
-  it('operations: $everything, $validate, and an unknown $op answered as the upstream answers it', async () => {
+  it('operations: $everything, $validate; an operation outside enforcement.operations is refused for users, and answered as the upstream answers it for services', async () => {
     const everything = (await client.operation({ resourceType: 'Patient', id: 'pat-006', name: '$everything', method: 'GET' })) as unknown as Bundle;
     const types = new Set(everything.entry?.map((e) => e.resource?.resourceType));
     for (const t of ['Patient', 'Observation', 'Encounter', 'Condition', 'MedicationRequest']) assert.ok(types.has(t as never), `$everything includes ${t}`);
@@ -220,7 +222,9 @@ describe('every FHIR interaction passes through faithfully', () => {
     const invalidDirect = await statusOf(direct.operation({ resourceType: 'Patient', name: '$validate', input: { resourceType: 'Patient', gender: 42 } }));
     assert.equal(invalidStatus, invalidDirect);
 
-    const unknownVia = await statusOf(client.operation({ resourceType: 'Patient', id: 'pat-001', name: '$frobnicate', method: 'GET' }));
+    assert.equal(await statusOf(client.operation({ resourceType: 'Patient', id: 'pat-001', name: '$frobnicate', method: 'GET' })), 403);
+    const service = new Client({ baseUrl: base, customHeaders: { authorization: `Bearer ${await gateway.mint({ clientId: 'nightly-sync', scope: 'system/*.rs' })}` } });
+    const unknownVia = await statusOf(service.operation({ resourceType: 'Patient', id: 'pat-001', name: '$frobnicate', method: 'GET' }));
     const unknownDirect = await statusOf(direct.operation({ resourceType: 'Patient', id: 'pat-001', name: '$frobnicate', method: 'GET' }));
     assert.ok(unknownVia >= 400);
     assert.equal(unknownVia, unknownDirect);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { startTestGateway, TRANSPORT_ONLY, type TestGateway } from '../support/gateway.js';
 import { startScriptedUpstream, type ScriptedUpstream } from '../support/scripted-upstream.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -38,7 +38,7 @@ describe('operations', () => {
   after(() => upstream.close());
 
   it('/healthz says the process is alive; /readyz follows the upstream', async () => {
-    const gateway = await startTestGateway(upstream.url);
+    const gateway = await startTestGateway(upstream.url, TRANSPORT_ONLY);
     try {
       assert.equal((await fetch(`${gateway.origin}/healthz`)).status, 200);
       healthy = true;
@@ -57,7 +57,7 @@ describe('operations', () => {
   });
 
   it('answers unknown non-FHIR routes with a JSON problem document', async () => {
-    const gateway = await startTestGateway(upstream.url);
+    const gateway = await startTestGateway(upstream.url, TRANSPORT_ONLY);
     try {
       const response = await fetch(`${gateway.origin}/admin/nothing-here`);
       assert.equal(response.status, 404);
@@ -71,7 +71,7 @@ describe('operations', () => {
   });
 
   it('on shutdown finishes in-flight requests, then stops accepting', async () => {
-    const gateway = await startTestGateway(upstream.url);
+    const gateway = await startTestGateway(upstream.url, TRANSPORT_ONLY);
     slow = [];
     const inFlight = fetch(`${gateway.fhirBaseUrl}/Patient/slow`, { headers: gateway.auth });
     while (slow.length === 0) await new Promise((r) => setTimeout(r, 10));
@@ -86,7 +86,7 @@ describe('operations', () => {
   });
 
   it('logs each request without bodies, query values, ids or credentials', async () => {
-    const gateway = await startTestGateway(upstream.url);
+    const gateway = await startTestGateway(upstream.url, TRANSPORT_ONLY);
     const secrets: string[] = [];
     try {
       await fetch(`${gateway.fhirBaseUrl}/Patient?name=Shaw&birthdate=1987-02-20`, { headers: gateway.auth });
@@ -145,14 +145,26 @@ describe('operations', () => {
       });
       assert.match(line, /\(bundled sample server\)$/);
       const base = /on (\S+) ->/.exec(line)![1]!;
-      // the newcomer's path: mint a token with the CLI, then call the gateway with it
-      const token = execFileSync(process.execPath, [CLI, 'token', '--user', 'Practitioner/prac-01', '--scope', 'user/*.rs', '--data-dir', dataDir], { encoding: 'utf8' }).trim();
-      const response = await fetch(`${base}/Patient?_count=5`, { headers: { authorization: `Bearer ${token}` } });
-      assert.equal(response.status, 200);
-      const bundle = (await response.json()) as { resourceType: string; entry: Array<{ fullUrl: string }> };
-      assert.equal(bundle.resourceType, 'Bundle');
-      assert.equal(bundle.entry.length, 5);
-      assert.ok(bundle.entry.every((e) => e.fullUrl.startsWith(`${base}/Patient/`)));
+      // the newcomer's path: mint a token with the CLI, call the gateway (consent filters
+      // everything: no patient has granted anything yet), record a grant, call again
+      const cli = (...args: string[]) => execFileSync(process.execPath, [CLI, ...args], { encoding: 'utf8' }).trim();
+      const token = cli('token', '--user', 'Practitioner/prac-01', '--scope', 'user/*.rs', '--data-dir', dataDir);
+      const search = async () => {
+        const response = await fetch(`${base}/Patient?_count=5`, { headers: { authorization: `Bearer ${token}` } });
+        assert.equal(response.status, 200);
+        return (await response.json()) as { resourceType: string; entry?: Array<{ fullUrl: string }> };
+      };
+      const before = await search();
+      assert.equal(before.resourceType, 'Bundle');
+      assert.equal(before.entry?.length ?? 0, 0, 'opt-in: nothing without a grant');
+      const registrar = cli('token', '--user', 'Practitioner/registrar-1', '--scope', 'custos/registrar', '--data-dir', dataDir);
+      cli('consent', 'grant', '--patient', 'Patient/pat-001', '--grantee', 'Practitioner/prac-01', '--gateway', new URL(base).origin, '--token', registrar);
+      let after = await search();
+      for (let i = 0; i < 50 && (after.entry?.length ?? 0) === 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        after = await search();
+      }
+      assert.deepEqual(after.entry?.map((e) => e.fullUrl), [`${base}/Patient/pat-001`]);
     } finally {
       child.kill('SIGTERM');
     }

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { startSampleServer, type RunningSampleServer } from '../../src/sample-server/server.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { startTestGateway, TRANSPORT_ONLY, type TestGateway } from '../support/gateway.js';
 import { rawRequest } from '../support/raw-http.js';
 import { startRecordingUpstream, type RecordingUpstream } from '../support/recording-upstream.js';
 
@@ -19,7 +19,7 @@ describe('requests on their way in', () => {
   before(async () => {
     sample = await startSampleServer({ patients: 5 });
     spy = await startRecordingUpstream(sample.url);
-    gateway = await startTestGateway(spy.url, { CUSTOS_SERVER_BODY_LIMIT_BYTES: '4096' });
+    gateway = await startTestGateway(spy.url, { ...TRANSPORT_ONLY, CUSTOS_SERVER_BODY_LIMIT_BYTES: '4096' });
     origin = gateway.origin;
   });
   after(async () => {
@@ -74,9 +74,9 @@ describe('requests on their way in', () => {
     it('forwards exactly the canonical path it decided on', async () => {
       const response = await send('/fhir/Patient/pat-001/');
       assert.equal(response.status, 200);
-      const response2 = await send('/fhir/Patient/%24everything?_count=1');
+      const response2 = await send('/fhir/Patient/pat-001/%24everything?_count=1');
       assert.ok(response2.status < 500);
-      assert.deepEqual(spy.requests.map((r) => r.url), ['/fhir/Patient/pat-001', '/fhir/Patient/$everything?_count=1']);
+      assert.deepEqual(spy.requests.map((r) => r.url), ['/fhir/Patient/pat-001', '/fhir/Patient/pat-001/$everything?_count=1']);
     });
   });
 

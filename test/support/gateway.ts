@@ -25,6 +25,13 @@ export interface TestGateway extends RunningCustos {
   readonly rawLog: () => string;
 }
 
+/**
+ * For tests of the transport (paths, headers, formats, failures), not of consent: the opt-out model
+ * permits whatever no patient has refused, and no patient has refused anything on a fresh chain.
+ * Enforcement itself is tested in test/integration/enforcement/ under the default opt-in model.
+ */
+export const TRANSPORT_ONLY: Readonly<Record<string, string>> = Object.freeze({ CUSTOS_CONSENT_MODEL: 'opt-out' });
+
 export async function startTestGateway(upstreamUrl: string, env: Record<string, string> = {}): Promise<TestGateway> {
   const dataDir = env['CUSTOS_DATA_DIR'] ?? mkdtempSync(join(tmpdir(), 'custos-test-'));
   const config = loadConfig({

@@ -38,8 +38,11 @@ export interface DevIssuerOptions {
 }
 
 export interface MintRequest {
-  /** e.g. `Practitioner/123`, `Patient/pat-001` (becomes `sub` and `fhirUser`). */
-  readonly fhirUser: string;
+  /**
+   * e.g. `Practitioner/123`, `Patient/pat-001` (becomes `sub` and `fhirUser`). Absent for a backend
+   * service (SMART Backend Services): then `sub` is the client id and the token needs `system/` scopes.
+   */
+  readonly fhirUser?: string;
   /** Space-delimited SMART scopes, e.g. `user/*.rs` or `patient/Observation.read launch/patient`. */
   readonly scope: string;
   readonly clientId?: string;
@@ -98,7 +101,7 @@ export async function createDevIssuer(options: DevIssuerOptions): Promise<DevIss
         .setProtectedHeader({ alg: 'ES256', kid: keyId, typ: 'at+jwt' })
         .setIssuer(issuer)
         .setAudience(audience)
-        .setSubject(claims.fhirUser)
+        .setSubject(claims.fhirUser ?? claims['client_id']!)
         .setIssuedAt(issuedAt)
         .setExpirationTime(issuedAt + ttl)
         .setJti(randomUUID())
@@ -108,16 +111,17 @@ export async function createDevIssuer(options: DevIssuerOptions): Promise<DevIss
 }
 
 /** Validates the request with the same readers the verifier side uses, so a minted token always reads back. */
-function mintClaims(request: MintRequest): Record<string, string> & { fhirUser: string } {
-  const fhirUser = toRelativeReference(request.fhirUser ?? '', FHIR_USER_TYPES);
-  if (!fhirUser) throw bad(`user must be a reference to a ${FHIR_USER_TYPES.join(', ')}, e.g. Practitioner/123`);
+function mintClaims(request: MintRequest): Record<string, string> & { fhirUser?: string } {
+  const fhirUser = request.fhirUser === undefined ? undefined : toRelativeReference(request.fhirUser, FHIR_USER_TYPES);
+  if (request.fhirUser !== undefined && !fhirUser) throw bad(`user must be a reference to a ${FHIR_USER_TYPES.join(', ')}, e.g. Practitioner/123`);
   const scopes = parseScopes(request.scope ?? '');
   if (scopes.unrecognized.length > 0) throw bad(`not SMART scopes: ${scopes.unrecognized.join(' ').slice(0, 200)} (e.g. user/*.rs, patient/Observation.read)`);
   // Custos' own scopes (custos/registrar, custos/admin) are useful alone: a registrar token.
   const custosScopes = scopes.other.filter((s) => s.startsWith('custos/'));
   if (scopes.resource.length === 0 && custosScopes.length === 0) throw bad('scope grants no FHIR resource access; give e.g. user/*.rs (or custos/registrar for the admin API)');
-  const claims: Record<string, string> & { fhirUser: string } = {
-    fhirUser,
+  if (!fhirUser && !scopes.resource.some((s) => s.context === 'system')) throw bad('a token without a user is a backend service token: give system/ scopes, e.g. system/*.rs');
+  const claims: Record<string, string> & { fhirUser?: string } = {
+    ...(fhirUser ? { fhirUser } : {}),
     scope: request.scope.trim().replace(/ +/g, ' '),
     client_id: request.clientId ?? DEV_CLIENT_ID,
   };

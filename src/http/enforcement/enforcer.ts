@@ -1,0 +1,65 @@
+/**
+ * The enforcement wiring for one gateway: the patient compartment, the consent index, the subject
+ * pseudonyms and the configured policy, turned into one RequestAccess per request.
+ */
+import type { FhirInteraction } from '../../fhir/interaction.js';
+import type { PatientCompartment } from '../../fhir/patient-compartment.js';
+import type { QueryParams } from '../../fhir/query.js';
+import type { FhirSource } from '../../fhir/upstream.js';
+import { toAccessActor, type AccessActor } from '../../policy/access-actor.js';
+import type { ConsentReader } from '../../policy/access-decision.js';
+import { checkBreakGlass, type BreakGlassPolicy, type BreakGlassScope } from '../../policy/break-glass.js';
+import type { Actor } from '../../policy/identity/actor.js';
+import type { Pseudonymizer } from '../../policy/pseudonym.js';
+import { RequestAccess } from '../../policy/request-access.js';
+import type { OperationPolicy } from '../../policy/request-plan.js';
+import { cachedSubjectPseudonyms } from '../../policy/subject-pseudonyms.js';
+import type { ExecutorDeps } from './interaction-executor.js';
+
+export interface EnforcerOptions {
+  readonly source: FhirSource;
+  readonly compartment: PatientCompartment;
+  readonly consents: ConsentReader;
+  readonly pseudonyms: Pseudonymizer;
+  readonly operations: OperationPolicy;
+  readonly breakGlass: BreakGlassPolicy;
+  readonly maxResponseBytes: number;
+  /** Unix seconds (a clock for tests). */
+  readonly nowSeconds?: () => number;
+}
+
+export interface Enforcer {
+  readonly executor: ExecutorDeps;
+  /** The request's access: checks an X-Break-Glass header (400/403 when it cannot be honoured). */
+  accessFor(actor: Actor, interaction: FhirInteraction, params: QueryParams, breakGlassHeader: string | undefined): { access: RequestAccess; breakGlass?: BreakGlassScope };
+}
+
+export function createEnforcer(options: EnforcerOptions): Enforcer {
+  const subjectOf = cachedSubjectPseudonyms(options.pseudonyms);
+  const now = options.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
+  // Actors are frozen and shared by the requests of one token and purpose (authenticator.ts),
+  // so their grantee pseudonyms are computed once per token.
+  const accessActors = new WeakMap<Actor, AccessActor>();
+  const executor: ExecutorDeps = { source: options.source, compartment: options.compartment, operations: options.operations, maxResponseBytes: options.maxResponseBytes };
+  return {
+    executor,
+    accessFor(actor, interaction, params, breakGlassHeader) {
+      let base = accessActors.get(actor);
+      if (base === undefined) {
+        base = toAccessActor(actor, options.pseudonyms);
+        accessActors.set(actor, base);
+      }
+      const breakGlass = checkBreakGlass(breakGlassHeader, actor, interaction, params, options.breakGlass);
+      const access = new RequestAccess({
+        actor: breakGlass ? { ...base, breakGlass: breakGlass.claim } : base,
+        scopes: actor.scopes,
+        compartment: options.compartment,
+        consents: options.consents,
+        subjectOf,
+        now: now(),
+        ...(breakGlass?.patient !== undefined ? { breakGlassPatient: breakGlass.patient } : breakGlass ? { breakGlassOnlyPatient: true } : {}),
+      });
+      return breakGlass ? { access, breakGlass } : { access };
+    },
+  };
+}
