@@ -1,0 +1,97 @@
+/**
+ * The world the enforcement suites run in: the real sample FHIR server, a real gateway on its
+ * embedded chain (anvil + ConsentRegistry) under the default opt-in model, real dev-issuer tokens,
+ * and real on-chain grants recorded through the admin API:
+ *
+ *   pat-001 → Practitioner/prac-01: read, every type, any purpose
+ *   pat-003 → Practitioner/prac-01: read and write, every type, any purpose
+ *   pat-002 → nobody. pat-002 is the denied patient: none of its ids, its MRN, its given name or version
+ *   may appear anywhere in an answer to prac-01 (body and headers). `obs-cross-01` has subject
+ *   pat-001 and performer pat-002, so it is denied too (deny overrides).
+ */
+import assert from 'node:assert/strict';
+import { startSampleServer, type RunningSampleServer } from '../../../src/sample-server/server.js';
+import { startTestGateway, type TestGateway } from '../../support/gateway.js';
+
+export interface Answer {
+  readonly status: number;
+  readonly text: string;
+  readonly headers: string;
+  json(): Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export interface World {
+  readonly sample: RunningSampleServer;
+  readonly gateway: TestGateway;
+  readonly base: string;
+  /** prac-01's token (user/*.cruds). */
+  readonly prac01: string;
+  /** A practitioner nobody has granted anything (user/*.cruds). */
+  readonly stranger: string;
+  readonly registrar: string;
+  /** Markers of the denied patient pat-002: ids, MRN, family name. */
+  readonly deniedMarkers: readonly string[];
+  call(method: string, path: string, token: string, options?: { body?: unknown; headers?: Record<string, string> }): Promise<Answer>;
+  /** GET straight from the sample server (what exists, regardless of consent). */
+  direct(path: string): Promise<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  grant(grant: Record<string, unknown>): Promise<string>;
+  close(): Promise<void>;
+}
+
+export function assertNothingOf(answer: Answer, markers: readonly string[], what = 'the denied patient'): void {
+  for (const marker of markers) {
+    assert.ok(!answer.text.includes(marker), `the body holds ${marker} of ${what}`);
+    assert.ok(!answer.headers.includes(marker), `a header holds ${marker} of ${what}`);
+  }
+}
+
+export async function startWorld(env: Record<string, string> = {}): Promise<World> {
+  const sample = await startSampleServer({ patients: 8 });
+  const gateway = await startTestGateway(sample.url, { CUSTOS_CHAIN_POLL_INTERVAL_MS: '100', ...env });
+  const base = gateway.fhirBaseUrl;
+  const prac01 = gateway.token;
+  const stranger = await gateway.mint({ fhirUser: 'Practitioner/prac-07', scope: 'user/*.cruds' });
+  const registrar = await gateway.mint({ fhirUser: 'Practitioner/registrar-1', scope: 'custos/registrar' });
+
+  const call: World['call'] = async (method, path, token, options = {}) => {
+    const response = await fetch(path.startsWith('http') ? path : `${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(options.body !== undefined ? { 'content-type': 'application/fhir+json' } : {}), ...options.headers },
+      ...(options.body !== undefined ? { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) } : {}),
+    });
+    const text = await response.text();
+    const headers = [...response.headers].map(([k, v]) => `${k}: ${v}`).join('\n');
+    return { status: response.status, text, headers, json: () => JSON.parse(text) };
+  };
+  const direct = async (path: string) => (await (await fetch(`${sample.url}${path}`)).json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const grant = async (body: Record<string, unknown>) => {
+    const response = await fetch(`${gateway.origin}/admin/consents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${registrar}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const json = (await response.json()) as { id: string };
+    assert.equal(response.status, 201, JSON.stringify(json));
+    for (let i = 0; i < 100; i++) {
+      const shown = await fetch(`${gateway.origin}/admin/consents/${json.id}`, { headers: { authorization: `Bearer ${registrar}` } });
+      if (shown.status === 200) return json.id;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.fail(`grant ${json.id} was not indexed in time`);
+  };
+
+  await grant({ patient: 'Patient/pat-001', grantee: 'Practitioner/prac-01', actions: ['read'] });
+  await grant({ patient: 'Patient/pat-003', grantee: 'Practitioner/prac-01', actions: ['read', 'write'] });
+  const denied = await direct('/Patient/pat-002');
+  // pat-001 shares pat-002's family name in the sample data, so the given name marks pat-002.
+  const given = String(denied['name'][0]['given'][0]);
+  const deniedMarkers = ['pat-002', 'MRN-100002', `"given":["${given}"`, `${given} `, String(denied['meta']['versionId']), '-002-', 'obs-cross-01'];
+
+  return {
+    sample, gateway, base, prac01, stranger, registrar, deniedMarkers, call, direct, grant,
+    async close() {
+      await gateway.close();
+      await sample.close();
+    },
+  };
+}
