@@ -20,6 +20,7 @@ import { splitPathSegments } from '../fhir/request-path.js';
 import type { CancelToken, FhirSource } from '../fhir/upstream.js';
 import { checkScopes, scopeRequirement } from '../policy/interaction-scope.js';
 import type { Actor } from '../policy/identity/actor.js';
+import type { DecisionRecord } from '../policy/request-access.js';
 import { callerOf, isRegistrar, prepareConsentResource, type ConsentIntakeDeps, type RecordedConsent } from './consent-intake.js';
 import { mapError, sendOperationOutcome } from './error-mapper.js';
 import { runBatch, guardTransaction } from './enforcement/batch-runner.js';
@@ -172,6 +173,7 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
         interaction: (interaction ?? context?.interaction)?.kind,
         resourceType: (interaction ?? context?.interaction)?.resourceType,
         status: context?.clientGone ? 499 : res.statusCode, // 499: client closed (nginx's convention)
+        ...(context?.access ? { decision: describeDecision(context.access.record) } : {}),
         ms: context ? Number(process.hrtime.bigint() - context.startedAt) / 1e6 : undefined,
       }, 'fhir request');
     };
@@ -194,6 +196,11 @@ function splitTarget(url: string, mountPath: string): { path: string; query: str
   const path = (q < 0 ? url : url.slice(0, q)).slice(mountPath.length);
   if (path !== '' && !path.startsWith('/')) throw new CustosError('NOT_FOUND', 'not a FHIR endpoint');
   return { path, query: q < 0 ? '' : url.slice(q + 1) };
+}
+
+/** What decided, for the log: rules, counts, grant ids and the break-the-glass flag; never patients. */
+function describeDecision(record: DecisionRecord): Record<string, unknown> {
+  return { permitted: record.permitted, denied: record.denied, rules: [...record.rules], grants: [...record.grantIds], breakGlass: record.breakGlass };
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

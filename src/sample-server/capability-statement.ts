@@ -9,6 +9,8 @@ import type { CapabilityStatement, CapabilityStatementRestResource, ResourceType
 import { COMPARTMENT_PARAM } from './patient-compartment.js';
 import { getResourceTypes, getSearchParameters, isResourceType } from './medplum.js';
 
+/** FHIR Bulk Data Access IG (https://hl7.org/fhir/uv/bulkdata/), served by `bulk-export.ts`. */
+const BULK_DATA = 'http://hl7.org/fhir/uv/bulkdata';
 const UNSUPPORTED_PARAM_TYPES = new Set(['number', 'quantity', 'composite', 'special']);
 /** Internal or medplum-specific parameters a client should not be told about. */
 const HIDDEN_PARAMS = new Set([COMPARTMENT_PARAM, '_project']);
@@ -43,6 +45,8 @@ function resourceEntry(type: ResourceType): CapabilityStatementRestResource {
     operation: [
       { name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' },
       ...(type === 'Patient' ? [{ name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' }] : []),
+      ...(type === 'Patient' ? [{ name: 'export', definition: `${BULK_DATA}/OperationDefinition/patient-export` }] : []),
+      ...(type === 'Group' ? [{ name: 'export', definition: `${BULK_DATA}/OperationDefinition/group-export` }] : []),
     ],
   };
 }
@@ -56,6 +60,7 @@ export function buildCapabilityStatement(baseUrl: string, date: string): Capabil
     date,
     publisher: 'Custos',
     kind: 'instance',
+    instantiates: [`${BULK_DATA}/CapabilityStatement/bulk-data`],
     software: { name: 'Custos sample FHIR server' },
     implementation: {
       description: 'Synthetic-data FHIR R4 server bundled with Custos (medplum fhir-router, in memory)',
@@ -73,6 +78,10 @@ export function buildCapabilityStatement(baseUrl: string, date: string): Capabil
         { name: '_type', type: 'token', definition: 'http://hl7.org/fhir/SearchParameter/Resource-type' },
         { name: '_id', type: 'token', definition: 'http://hl7.org/fhir/SearchParameter/Resource-id' },
         { name: '_lastUpdated', type: 'date', definition: 'http://hl7.org/fhir/SearchParameter/Resource-lastUpdated' },
+      ],
+      operation: [
+        { name: 'export', definition: `${BULK_DATA}/OperationDefinition/export` },
+        { name: 'graphql', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-graphql' },
       ],
       compartment: ['http://hl7.org/fhir/CompartmentDefinition/patient'],
     }],

@@ -1,13 +1,14 @@
 /**
  * Facts about the sample server's synthetic data that tests (ours and the gateway's) may rely on.
- * They hold for the default options (60 patients, seed 42) and, except `patientIds`, for any
- * seed and any patient count ≥ 2. Derived from the same id helpers as the generator, so they
- * cannot drift from the data.
+ * They hold for the default options (60 patients, seed 42) and, except `patientIds`, `documents`
+ * and `cohortGroup` (which need 3 and 5 patients), for any seed and any patient count ≥ 2.
+ * Derived from the same id helpers as the generator, so they cannot drift from the data.
  */
 import { HEART_RATE, LOINC } from './code-tables.js';
 import {
-  conditionId, crossObservationId, encounterId, medicalRecordNumber, medicationRequestId, MRN_SYSTEM, observationId,
-  ORGANIZATION_COUNT, organizationId, PRACTITIONER_COUNT, patientId, practitionerId, relatedPersonId,
+  conditionId, crossObservationId, DOCUMENT_PATIENTS, documentReferenceId, encounterId, GROUP_SIZE, groupId, medicalRecordNumber,
+  medicationRequestId, MRN_SYSTEM, noteBinaryId, observationId, ORGANIZATION_COUNT, organizationId, patientBinaryId, PRACTITIONER_COUNT,
+  patientId, practitionerId, PUBLIC_BINARY_ID, relatedPersonId,
 } from './sample-ids.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
@@ -40,6 +41,18 @@ export interface SampleFixtures {
     readonly firstMedicationRequestId: (patientId: string) => string;
   };
   readonly heartRateCode: { readonly system: string; readonly code: string };
+  /**
+   * Progress notes of patients 1..3: `DocumentReference/docref-00n` (subject `Patient/pat-00n`,
+   * `content[0].attachment.url` = `Binary/bin-00n`) and `Binary/bin-00n` (text/plain, whose
+   * `securityContext` is `DocumentReference/docref-00n`).
+   */
+  readonly documents: readonly { readonly patient: string; readonly documentReferenceId: string; readonly binaryId: string }[];
+  /** `Binary/bin-pat-002`: securityContext `Patient/pat-002`. */
+  readonly patientBinary: { readonly id: string; readonly securityContext: string };
+  /** `Binary/bin-public`: no securityContext. */
+  readonly publicBinaryId: string;
+  /** `Group/grp-01` (type person, actual): members `Patient/pat-001` … `Patient/pat-005`. */
+  readonly cohortGroup: { readonly id: string; readonly members: readonly string[] };
 }
 
 const patientNumber = (id: string): number => {
@@ -66,4 +79,8 @@ export const SAMPLE_FIXTURES: SampleFixtures = {
     firstMedicationRequestId: (id) => medicationRequestId(patientNumber(id), 1),
   },
   heartRateCode: { system: LOINC, code: HEART_RATE.code },
+  documents: range(DOCUMENT_PATIENTS).map((n) => ({ patient: `Patient/${patientId(n)}`, documentReferenceId: documentReferenceId(n), binaryId: noteBinaryId(n) })),
+  patientBinary: { id: patientBinaryId(2), securityContext: `Patient/${patientId(2)}` },
+  publicBinaryId: PUBLIC_BINARY_ID,
+  cohortGroup: { id: groupId(1), members: range(GROUP_SIZE).map((n) => `Patient/${patientId(n)}`) },
 };

@@ -7,18 +7,24 @@
  *   `Content-Location` (the same versioned URL) on every single-resource answer, as HAPI does;
  * - `Prefer: return=minimal | representation | OperationOutcome` on create, update and patch
  *   (http.html#ops);
- * - conditional read: `If-None-Match` / `If-Modified-Since` → 304 (http.html#cread).
+ * - conditional read: `If-None-Match` / `If-Modified-Since` → 304 (http.html#cread);
+ * - `Content-Location` of an asynchronous request's status URL on 202 (async.html, bulk data
+ *   kick-off): medplum's `accepted(url)` outcome carries it in `diagnostics`;
+ * - the third element of medplum's `FhirResponse`: `contentType` for non-FHIR JSON (the bulk
+ *   export manifest, GraphQL) and `forceRawBinaryResponse` for a Binary's raw content.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FhirResponse } from '@medplum/fhir-router';
-import type { Resource } from '@medplum/fhirtypes';
+import type { Binary, OperationOutcome, Resource } from '@medplum/fhirtypes';
+import { rawBinary } from './binary-read.js';
+import { isAccepted } from './medplum.js';
 import { information, statusOf } from './outcomes.js';
 import { withLeadingKeys } from './paging.js';
 
 export interface HttpResult {
   readonly status: number;
   readonly headers: Record<string, string>;
-  readonly body?: string;
+  readonly body?: string | Buffer;
 }
 
 export interface ResponseContext {
@@ -58,12 +64,21 @@ function preferredReturn(headers: IncomingHttpHeaders): string | undefined {
   return value ? /return=(minimal|representation|OperationOutcome)/i.exec(value)?.[1]?.toLowerCase() : undefined;
 }
 
-export function toHttpResult([outcome, resource]: FhirResponse, ctx: ResponseContext): HttpResult {
+/** The status URL of a 202 answer (medplum's `accepted(location)`), if any. */
+function statusLocation(outcome: OperationOutcome): Record<string, string> {
+  const location = isAccepted(outcome) ? outcome.issue?.[0]?.diagnostics : undefined;
+  return location ? { 'content-location': location } : {};
+}
+
+export function toHttpResult([outcome, resource, options]: FhirResponse, ctx: ResponseContext): HttpResult {
   const status = statusOf(outcome);
   const versionId = resource?.meta?.versionId;
+  const raw = options?.forceRawBinaryResponse && resource?.resourceType === 'Binary' ? rawBinary(resource as Binary, options.contentType) : undefined;
   if (!resource || !resource.id || !versionId || resource.resourceType === 'Bundle') {
+    if (raw) return { status, headers: raw.headers, body: raw.body };
     const body = resource ?? outcome;
-    return { status, headers: { 'content-type': FHIR_JSON }, body: serialise(body, ctx.pretty) };
+    const headers = { 'content-type': options?.contentType ?? FHIR_JSON, ...statusLocation(outcome) };
+    return { status, headers, body: serialise(body, ctx.pretty) };
   }
 
   const versionUrl = `${ctx.baseUrl}/${resource.resourceType}/${resource.id}/_history/${versionId}`;
@@ -77,6 +92,7 @@ export function toHttpResult([outcome, resource]: FhirResponse, ctx: ResponseCon
   if (ctx.method === 'GET' && status === 200 && notModified(ctx.requestHeaders, headers.etag as string, lastModifiedMs)) {
     return { status: 304, headers };
   }
+  if (raw) return { status, headers: { ...headers, ...raw.headers }, body: raw.body };
   if (WRITE_METHODS.has(ctx.method)) {
     const preference = preferredReturn(ctx.requestHeaders);
     if (preference === 'minimal') return { status, headers };

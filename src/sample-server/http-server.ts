@@ -1,11 +1,14 @@
 /**
  * The thin HTTP shell of the sample server (plain node:http, no framework): it maps an HTTP
  * request to medplum's transport-free `FhirRequest`, lets the router answer, and writes the
- * answer back. FHIR JSON only (https://hl7.org/fhir/R4/http.html#mime-type).
+ * answer back. FHIR JSON only (https://hl7.org/fhir/R4/http.html#mime-type), except the raw
+ * content of a Binary and the bulk-export files, which the router marks as such.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { FhirRequest, FhirRouter } from '@medplum/fhir-router';
 import type { OperationOutcome } from '@medplum/fhirtypes';
+import { isBinaryRead } from './binary-read.js';
+import { acceptsJson, headerValue } from './content-negotiation.js';
 import { FHIR_JSON, type HttpResult, toHttpResult } from './http-response.js';
 import { badRequest } from './medplum.js';
 import { methodNotAllowed, notAcceptable, notFoundBecause, serverError, statusOf } from './outcomes.js';
@@ -35,15 +38,13 @@ function send(res: ServerResponse, result: HttpResult): void {
   res.end(result.body);
 }
 
-/** `_format` (http.html#mime-type) and `Accept`: we can only answer in JSON. */
-function acceptsJson(req: IncomingMessage, format: string | undefined): boolean {
+/**
+ * `_format` (http.html#mime-type) and `Accept`: we answer in JSON, except a Binary's raw content
+ * (`binary-read.ts`), which only `Accept` can ask for.
+ */
+function acceptable(req: IncomingMessage, format: string | undefined, method: Method, path: string): boolean {
   if (format !== undefined) return /json/i.test(format);
-  const accept = req.headers.accept;
-  if (!accept) return true;
-  return accept.split(',').some((part) => {
-    const type = part.split(';')[0]?.trim().toLowerCase() ?? '';
-    return type === '*/*' || type === 'application/*' || type.includes('json');
-  });
+  return acceptsJson(headerValue(req.headers.accept)) || isBinaryRead(method, path);
 }
 
 function queryOf(url: URL): QueryValues {
@@ -92,7 +93,7 @@ async function handle(req: IncomingMessage, options: HttpShellOptions, serialise
   const pretty = query._pretty === 'true';
   delete query._format;
   delete query._pretty;
-  if (!acceptsJson(req, format)) return outcomeResult(notAcceptable('This server answers in FHIR JSON only: use Accept: application/fhir+json.'));
+  if (!acceptable(req, format, method, path)) return outcomeResult(notAcceptable('This server answers in FHIR JSON only: use Accept: application/fhir+json.'));
 
   if (!router.find(method, path)) {
     const allowed = METHODS.filter((m) => router.find(m, path));

@@ -1,12 +1,13 @@
 /**
  * One-time, process-wide initialisation of medplum's schema: R4 structure definitions, R4
- * search parameters, our per-type parameter copies and the patient compartment. medplum keeps
+ * search parameters, our per-type parameter copies, Binary's Resource-level parameters and the
+ * patient compartment. medplum keeps
  * these in a global index, so several sample servers in one process share it.
  */
 import type { Bundle } from '@medplum/fhirtypes';
 import { indexSearchParameterBundle, indexStructureDefinitionBundle, readJson } from './medplum.js';
 import { type PatientCompartment, registerPatientCompartment } from './patient-compartment.js';
-import { indexPerTypeSearchParameters } from './search-index.js';
+import { indexBinarySearchParameters, indexPerTypeSearchParameters } from './search-index.js';
 
 export interface MedplumRuntime {
   readonly compartment: PatientCompartment;
@@ -24,6 +25,7 @@ export function initMedplumRuntime(): MedplumRuntime {
   const searchParameters = readJson('fhir/r4/search-parameters.json') as Bundle;
   indexSearchParameterBundle(searchParameters as Parameters<typeof indexSearchParameterBundle>[0]);
   const perTypeSearchParameters = indexPerTypeSearchParameters(searchParameters);
+  indexBinarySearchParameters(searchParameters);
   // After the per-type copies, so the compartment unions are built from narrowed expressions.
   const compartment = registerPatientCompartment();
   runtime = { compartment, perTypeSearchParameters };

@@ -6,8 +6,8 @@
 import './websocket-polyfill.js';
 
 export {
-  allOk, badRequest, created, deepClone, evalFhirPath, generateId, getExpressionForResourceType, getReferenceString,
-  getResourceTypes, getSearchParameter, getSearchParameters, getStatus, gone, indexSearchParameter,
+  accepted, allOk, badRequest, created, deepClone, evalFhirPath, generateId, getExpressionForResourceType, getReferenceString,
+  getResourceTypes, getSearchParameter, getSearchParameters, getStatus, gone, indexSearchParameter, isAccepted,
   indexSearchParameterBundle, indexStructureDefinitionBundle, isResourceType, multipleMatches, normalizeOperationOutcome,
   notFound, notModified, Operator, OperationOutcomeError, parseSearchRequest, preconditionFailed, validateResource,
 } from '@medplum/core';

@@ -22,13 +22,13 @@ export interface Page {
  * Query strings stay readable (`subject=Patient/pat-001`): `/`, `:` and `,` are legal in a query
  * (RFC 3986 §3.4), everything else is percent-encoded.
  */
-function encode(value: string): string {
+export function encodeQueryComponent(value: string): string {
   return encodeURIComponent(value).replace(/%2F/gi, '/').replace(/%3A/gi, ':').replace(/%2C/gi, ',');
 }
 
 export function pageUrl(page: Page, offset: number): string {
   const params = [...page.echo, ['_count', String(page.count)], ['_offset', String(offset)]]
-    .map(([k, v]) => `${encode(k as string)}=${encode(v as string)}`)
+    .map(([k, v]) => `${encodeQueryComponent(k as string)}=${encodeQueryComponent(v as string)}`)
     .join('&');
   return `${page.baseUrl}${page.path ? `/${page.path}` : ''}?${params}`;
 }

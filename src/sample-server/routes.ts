@@ -8,14 +8,18 @@
  *
  * Route matching in medplum prefers the route with the most literal segments, so
  * `:resourceType/_history` beats `:resourceType/:id`, and `:resourceType/:id/$everything` beats
- * the compartment route `:resourceType/:id/:compartmentType`.
+ * the compartment route `:resourceType/:id/:compartmentType`; likewise the bulk export routes
+ * (`$export`, `Patient/$export`, `$export-status/:jobId`, ...) beat the generic ones.
  */
 import type { FhirRequest, FhirResponse, FhirRouteHandler } from '@medplum/fhir-router';
 import type { Resource } from '@medplum/fhirtypes';
 import { wrapBatch } from './batch-response.js';
+import { binaryReadWrapper } from './binary-read.js';
+import { registerBulkExport } from './bulk-export.js';
 import { buildCapabilityStatement } from './capability-statement.js';
 import { compartmentSearchHandler } from './compartment-search.js';
 import { everythingHandler } from './everything.js';
+import { registerGraphql } from './graphql-routes.js';
 import { historyInstanceHandler, historySystemHandler, historyTypeHandler } from './history-handlers.js';
 import { allOk, badRequest, created, FhirRouter, normalizeOperationOutcome } from './medplum.js';
 import { fail, methodNotAllowed, unknownOperation } from './outcomes.js';
@@ -120,6 +124,7 @@ export function createSampleRouter(ctx: SampleContext): FhirRouter {
   wrap(router, 'POST', '', wrapBatch(ctx));
   wrap(router, 'POST', ':resourceType', createWrapper);
   wrap(router, 'GET', ':resourceType/:id', explainInstanceOutcome);
+  wrap(router, 'GET', ':resourceType/:id', binaryReadWrapper);
   wrap(router, 'GET', ':resourceType/:id/_history/:vid', explainInstanceOutcome);
   wrap(router, 'PUT', ':resourceType/:id', updateWrapper(ctx));
   wrap(router, 'PUT', ':resourceType/:id', explainInstanceOutcome);
@@ -147,6 +152,8 @@ export function createSampleRouter(ctx: SampleContext): FhirRouter {
   router.add('POST', ':resourceType/$validate', validateHandler(ctx), 'operation');
   router.add('POST', ':resourceType/:id/$validate', validateHandler(ctx), 'operation');
   router.add('GET', ':resourceType/:id/$validate', validateHandler(ctx), 'operation');
+  registerBulkExport(router, ctx);
+  registerGraphql(router);
   router.add('POST', ':resourceType/:operation', unknownPost, 'operation');
   router.add('POST', ':resourceType/:id/:operation', unknownPost, 'operation');
   return router;

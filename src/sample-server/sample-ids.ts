@@ -26,3 +26,15 @@ export const MRN_SYSTEM = 'http://hospital.example.org/mrn';
 
 export const PRACTITIONER_COUNT = 8;
 export const ORGANIZATION_COUNT = 3;
+
+/** Clinical notes: patient n (1..DOCUMENT_PATIENTS) has DocumentReference `docref-00n`, its text in Binary `bin-00n`. */
+export const documentReferenceId = (patient: number): string => `docref-${pad(patient, 3)}`;
+export const noteBinaryId = (patient: number): string => `bin-${pad(patient, 3)}`;
+/** A Binary whose securityContext is the Patient itself (a patient-uploaded file). */
+export const patientBinaryId = (patient: number): string => `bin-pat-${pad(patient, 3)}`;
+/** A Binary with no securityContext (not patient data). */
+export const PUBLIC_BINARY_ID = 'bin-public';
+export const DOCUMENT_PATIENTS = 3;
+/** Group `grp-01`: a cohort of the first GROUP_SIZE patients (for `Group/[id]/$export`). */
+export const groupId = (n: number): string => `grp-${pad(n, 2)}`;
+export const GROUP_SIZE = 5;

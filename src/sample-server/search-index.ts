@@ -33,3 +33,21 @@ export function indexPerTypeSearchParameters(bundle: Bundle): number {
   }
   return copies;
 }
+
+/**
+ * R4 gives every resource the Resource-level parameters (`_id`, `_lastUpdated`, `_tag`, ...;
+ * https://hl7.org/fhir/R4/resource.html#search), Binary included. medplum leaves Binary with none
+ * (its server keeps Binary content outside the search tables), so `Binary?_id=…`, a system search
+ * `?_id=…` and a bulk export with `_since` would fail or silently skip every Binary. We index
+ * Binary copies of them. Returns how many were indexed.
+ */
+export function indexBinarySearchParameters(bundle: Bundle): number {
+  let copies = 0;
+  for (const entry of bundle.entry ?? []) {
+    const param = entry.resource as SearchParameter | undefined;
+    if (param?.resourceType !== 'SearchParameter' || !param.expression?.startsWith('Resource.') || !(param.base as readonly string[] | undefined)?.includes('Resource')) continue;
+    indexSearchParameter({ ...param, base: ['Binary'], expression: param.expression.replace(/^Resource\./, 'Binary.') });
+    copies += 1;
+  }
+  return copies;
+}

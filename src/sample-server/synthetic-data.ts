@@ -6,7 +6,8 @@
  * stream, so patient 7's record does not change when more patients are asked for.
  *
  * Load order (and so `meta.lastUpdated` order): organizations, practitioners, then each patient
- * followed by its record, then the cross-patient resources.
+ * followed by its record, then the cross-patient resources, then the documents, files and cohort
+ * (`synthetic-documents.ts`).
  */
 import { createHash } from 'node:crypto';
 import type { Observation, Organization, Patient, Practitioner, Resource } from '@medplum/fhirtypes';
@@ -14,6 +15,7 @@ import { LOINC, OTHER_VITALS, UCUM } from './code-tables.js';
 import { createPrng, deriveSeed } from './prng.js';
 import { crossObservationId, ORGANIZATION_COUNT, PRACTITIONER_COUNT, patientId, relatedPersonId } from './sample-ids.js';
 import { buildClinicalRecord } from './synthetic-clinical.js';
+import { buildDocumentsAndCohort } from './synthetic-documents.js';
 import { buildOrganization, buildPatient, buildPractitioner, buildRelatedPerson } from './synthetic-people.js';
 
 export interface SyntheticDataOptions {
@@ -52,6 +54,7 @@ export function generateSyntheticData(options: SyntheticDataOptions): Resource[]
     resources.push(patient, ...record.encounters, ...record.observations, ...record.conditions, ...record.medicationRequests);
   }
   resources.push(...crossPatientResources(createPrng(deriveSeed(seed, patients + 1)), patientList));
+  resources.push(...buildDocumentsAndCohort(patientList));
   return resources.map((resource, index) => withSeedMeta(resource, index, seed));
 }
 
