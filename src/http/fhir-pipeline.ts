@@ -56,6 +56,7 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
     const { path, query: rawQuery } = splitTarget(req.url ?? '', mountPath);
     const segments = splitPathSegments(path);
     let query = parseQuery(rawQuery);
+    if (enforcer.bulk.isBulkPath(path)) return serveBulkExport(req, res, context, path);
     negotiateResponseFormat(query.format, req.headers.accept);
 
     // classify
@@ -136,6 +137,7 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
         { interaction, params: query.params, ...(body ? { body } : {}), parsed, headers, access, clientId: actor.clientId, cancel },
         enforcer.executor,
       );
+      if (interaction.kind === 'operation' && interaction.operation === 'export' && result.status === 202) result = enforcer.bulk.afterKickoff(result, actor.clientId);
     }
 
     // a registrar's Consent, stored upstream, becomes on-chain grants (the chain is the source of consent)
@@ -148,6 +150,19 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
 
     // respond, pointing everything at the gateway
     sendResult(res, result, rewriter, interaction.method === 'HEAD', context.requestId);
+    return interaction;
+  }
+
+  /** An export's poll URL or file (bulk-export.ts): authenticated, bound to the client that started it. */
+  async function serveBulkExport(req: IncomingMessage, res: ServerResponse, context: RequestContext, path: string): Promise<FhirInteraction> {
+    const interaction: FhirInteraction = { kind: 'operation', operation: 'export', method: req.method === 'DELETE' ? 'DELETE' : 'GET', path, conditional: false, bodyKind: 'none' };
+    context.interaction = interaction;
+    const actor = await authenticator.authenticate(req.headers.authorization, {});
+    const { access } = enforcer.accessFor(actor, interaction, [], undefined);
+    context.access = access;
+    const headers = upstreamRequestHeaders(req.headers, context);
+    const result = await enforcer.bulk.handle(path, req.method ?? 'GET', access, actor.clientId, headers);
+    sendResult(res, result, rewriters.for(publicOrigin(context, contextOptions) + mountPath), false, context.requestId);
     return interaction;
   }
 

@@ -14,6 +14,7 @@ import type { Pseudonymizer } from '../../policy/pseudonym.js';
 import { RequestAccess } from '../../policy/request-access.js';
 import type { OperationPolicy } from '../../policy/request-plan.js';
 import { cachedSubjectPseudonyms } from '../../policy/subject-pseudonyms.js';
+import { BulkExportRelay } from './bulk-export.js';
 import type { ExecutorDeps } from './interaction-executor.js';
 
 export interface EnforcerOptions {
@@ -30,6 +31,7 @@ export interface EnforcerOptions {
 
 export interface Enforcer {
   readonly executor: ExecutorDeps;
+  readonly bulk: BulkExportRelay;
   /** The request's access: checks an X-Break-Glass header (400/403 when it cannot be honoured). */
   accessFor(actor: Actor, interaction: FhirInteraction, params: QueryParams, breakGlassHeader: string | undefined): { access: RequestAccess; breakGlass?: BreakGlassScope };
 }
@@ -43,6 +45,7 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
   const executor: ExecutorDeps = { source: options.source, compartment: options.compartment, operations: options.operations, maxResponseBytes: options.maxResponseBytes };
   return {
     executor,
+    bulk: new BulkExportRelay(options.source, options.maxResponseBytes),
     accessFor(actor, interaction, params, breakGlassHeader) {
       let base = accessActors.get(actor);
       if (base === undefined) {
