@@ -128,6 +128,33 @@ function notFound(res: ServerResponse, status: number, diagnostics: string): voi
   res.end(body);
 }
 
+/**
+ * `GET /fhir/Observation`: a fixed 50-entry searchset whose subjects cycle through pat-001 …
+ * pat-005 (10 each), so a gateway that grants four of them filters 10 entries out of every page.
+ */
+export const SEARCH_PATIENTS = ['pat-001', 'pat-002', 'pat-003', 'pat-004', 'pat-005'];
+const SEARCH_BODY = Buffer.from(JSON.stringify({
+  resourceType: 'Bundle',
+  type: 'searchset',
+  total: 50,
+  link: [{ relation: 'self', url: `http://127.0.0.1${BASE_PATH}/Observation` }],
+  entry: Array.from({ length: 50 }, (_, i) => ({
+    fullUrl: `http://127.0.0.1${BASE_PATH}/Observation/obs-${i}`,
+    search: { mode: 'match' },
+    resource: {
+      resourceType: 'Observation',
+      id: `obs-${i}`,
+      meta: { versionId: '1', lastUpdated: LAST_UPDATED },
+      status: 'final',
+      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
+      code: { coding: [{ system: 'http://loinc.org', code: '8867-4', display: 'Heart rate' }] },
+      subject: { reference: `Patient/${SEARCH_PATIENTS[i % 5]}` },
+      effectiveDateTime: '2024-01-15T10:30:00Z',
+      valueQuantity: { value: 60 + i, unit: 'beats/minute', system: 'http://unitsofmeasure.org', code: '/min' },
+    },
+  })),
+}));
+
 function handle(req: IncomingMessage, res: ServerResponse): void {
   const url = req.url ?? '/';
   const path = url.split('?', 1)[0] ?? url;
@@ -135,6 +162,11 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   if (path === `${BASE_PATH}/metadata`) {
     res.writeHead(200, { 'content-type': HEADERS_BASE['content-type'], 'content-length': CAPABILITY.length });
     res.end(CAPABILITY);
+    return;
+  }
+  if (path === `${BASE_PATH}/Observation`) {
+    res.writeHead(200, { 'content-type': HEADERS_BASE['content-type'], 'content-length': SEARCH_BODY.length });
+    res.end(SEARCH_BODY);
     return;
   }
   const id = path.startsWith(PATIENT_PREFIX) ? path.slice(PATIENT_PREFIX.length) : '';

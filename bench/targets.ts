@@ -125,10 +125,32 @@ export async function startCustos(
     const { createDevIssuer } = await import('../src/adapters/identity/dev-issuer.js');
     const issuer = await createDevIssuer({ dataDir, production: false });
     const token = await issuer.mint({ fhirUser: 'Practitioner/bench', scope: 'user/*.rs', ttlSeconds: 86_400 });
+    // Consent on chain, as in production: the benchmark user may read pat-001 … pat-004 (so the
+    // fixed search page of pat-001 … pat-005 loses a fifth of its entries to filtering).
+    const registrar = await issuer.mint({ fhirUser: 'Practitioner/bench-registrar', scope: 'custos/registrar', ttlSeconds: 3600 });
+    for (const patient of CONSENTED_PATIENTS) await recordGrant(origin, registrar, patient);
     return { target: 'custos', baseUrl: `${origin}/fhir`, process: managed, authorization: `Bearer ${token}` };
   } catch (error) {
     return { target: 'custos', reason: `custos: failed to start: ${error instanceof Error ? error.message : String(error)}` };
   }
+}
+
+const CONSENTED_PATIENTS = ['pat-001', 'pat-002', 'pat-003', 'pat-004'];
+
+async function recordGrant(origin: string, registrar: string, patient: string): Promise<void> {
+  const response = await fetch(`${origin}/admin/consents`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${registrar}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ patient: `Patient/${patient}`, grantee: 'Practitioner/bench', actions: ['read'] }),
+  });
+  const { id } = (await response.json()) as { id: string };
+  if (response.status !== 201) throw new Error(`recording the benchmark's consent failed (${response.status})`);
+  for (let i = 0; i < 200; i++) {
+    const shown = await fetch(`${origin}/admin/consents/${id}`, { headers: { authorization: `Bearer ${registrar}` } });
+    if (shown.status === 200) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('the benchmark grant was not indexed in time');
 }
 
 /**

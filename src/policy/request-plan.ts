@@ -55,7 +55,7 @@ export function planRequest(
       if (userLevel) throw new CustosError('FORBIDDEN', "type and system history list every patient's changes; read one resource's history instead (/{type}/{id}/_history)");
       return { params, filter: { dropTotal: true } };
     case 'operation':
-      return planOperation(interaction, params, actor, clientId, compartment, policy);
+      return planOperation(interaction, params, actor, clientId, policy);
     case 'search-type':
     case 'search-system':
     case 'search-compartment':
@@ -73,7 +73,6 @@ function planOperation(
   params: QueryParams,
   actor: AccessActor,
   clientId: string,
-  compartment: PatientCompartment,
   policy: OperationPolicy,
 ): RequestPlan {
   const op = interaction.operation ?? '';
@@ -81,6 +80,7 @@ function planOperation(
   if (op === 'graphql' && !policy.graphql) {
     throw new CustosError('FORBIDDEN', '$graphql is disabled on this gateway (enforcement.graphql): use the REST API, whose answers are filtered by consent');
   }
+  if (op === 'graphql') return { params, filter: { dropTotal: true } }; // decided node by node (graphql-filter.ts)
   if (op === 'export') {
     if (actor.level !== 'system' || !policy.bulkExportClients.includes(clientId)) {
       throw new CustosError('FORBIDDEN', '$export is only for backend services named in enforcement.bulkExport.clients');
@@ -97,7 +97,6 @@ function planOperation(
   if (userLevel && !policy.allowed.includes(op)) {
     throw new CustosError('FORBIDDEN', `the operation $${op.slice(0, 64)} is not enabled for users on this gateway (enforcement.operations)`);
   }
-  void compartment;
   return { params, filter: { dropTotal: true } };
 }
 

@@ -12,6 +12,7 @@ import { serializeQuery, type QueryParams } from '../../fhir/query.js';
 import type { CancelToken, FhirSource } from '../../fhir/upstream.js';
 import { planRequest, type OperationPolicy, type RequestPlan } from '../../policy/request-plan.js';
 import type { RequestAccess } from '../../policy/request-access.js';
+import { filterGraphqlAnswer } from '../../policy/graphql-filter.js';
 import { deniedError, filterResponseBody } from '../../policy/response-filter.js';
 import { resolveBinaryContexts } from './binary-context.js';
 import { collectAnswer, type Json } from './upstream-json.js';
@@ -86,6 +87,10 @@ export async function executeInteraction(input: ExecutionInput, deps: ExecutorDe
   const answer = await collectAnswer(upstream, deps.maxResponseBytes);
   if (!answer.json) return { status: answer.status, headers: answer.headers, body: answer.raw, json: undefined };
   await resolveBinaryContexts(answer.json, access, { source: deps.source, headers: internalHeaders(headers), limit: deps.maxResponseBytes });
+  if (interaction.kind === 'operation' && interaction.operation === 'graphql' && answer.json['resourceType'] === undefined) {
+    filterGraphqlAnswer(answer.json, access);
+    return { status: answer.status, headers: answer.headers, body: Buffer.from(JSON.stringify(answer.json)), json: answer.json };
+  }
   try {
     const filtered = filterResponseBody(answer.json, access, plan?.filter ?? { dropTotal: true });
     const body = filtered.changed ? Buffer.from(JSON.stringify(answer.json)) : answer.raw;
