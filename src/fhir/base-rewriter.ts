@@ -3,7 +3,8 @@
  * `fullUrl`s, absolute references, `implementation.url`, and the Location / Content-Location
  * headers (https://hl7.org/fhir/R4/http.html#general: links are absolute on the server's base).
  *
- * It works on bytes, so a large Bundle streams through without being parsed or held in memory. A
+ * It works on bytes (whole bodies, or a stream through `createTransform`; the pipeline holds answers
+ * whole today, to decide on them, and the transform waits for a streaming Bundle filter). A
  * match must end at a URL boundary (`/`, `?`, `#`, `"`, or `\` of an escaped slash), so
  * `http://up/fhir` never rewrites inside `http://up/fhirX`. JSON writers that escape `/` as `\/`
  * are matched in that form too.

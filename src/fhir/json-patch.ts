@@ -5,6 +5,7 @@
  * this copy is only for the decision, and the write is pinned to the version it was computed from.
  */
 import { CustosError } from '../errors.js';
+import { isJsonObject } from './json-object.js';
 
 type Json = unknown;
 
@@ -70,7 +71,7 @@ function get(doc: Json, pointer: string, index: number): Json {
   let node = doc;
   for (const token of tokens(pointer, index)) {
     if (Array.isArray(node) && /^(0|[1-9]\d*)$/.test(token) && Number(token) < node.length) node = node[Number(token)];
-    else if (isObject(node) && Object.hasOwn(node, token)) node = node[token];
+    else if (isJsonObject(node) && Object.hasOwn(node, token)) node = node[token];
     else throw invalid(`JSON Patch operation ${index} refers to a path that does not exist`);
   }
   return node;
@@ -90,7 +91,7 @@ function put(doc: Json, pointer: string, value: Json, mode: 'add' | 'replace', i
     if (at < 0 || at > parent.length || (mode === 'replace' && at >= parent.length)) throw invalid(`JSON Patch operation ${index} has an array index out of range`);
     if (mode === 'add') parent.splice(at, 0, value);
     else parent[at] = value;
-  } else if (isObject(parent)) {
+  } else if (isJsonObject(parent)) {
     if (key === '__proto__') throw invalid(`JSON Patch operation ${index} has a forbidden path`);
     parent[key] = value;
   } else {
@@ -107,9 +108,6 @@ function remove(doc: Json, pointer: string, index: number): Json {
   return doc;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function invalid(message: string): CustosError {
   return new CustosError('INVALID_REQUEST', message);

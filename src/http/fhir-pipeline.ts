@@ -26,10 +26,10 @@ import { mapError, sendOperationOutcome } from './error-mapper.js';
 import { runBatch, guardTransaction } from './enforcement/batch-runner.js';
 import type { Enforcer } from './enforcement/enforcer.js';
 import { executeInteraction, type ExecutionResult } from './enforcement/interaction-executor.js';
+import { collectAnswer } from './enforcement/upstream-json.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './header-hygiene.js';
 import { createRequestContext, publicOrigin, type ContextOptions, type RequestContext } from './request-context.js';
 import { hasRequestBody, readRequestBody } from './request-body.js';
-import { relayResponse } from './response-relay.js';
 
 export interface FhirPipelineOptions {
   readonly mountPath: string; // e.g. '/fhir'
@@ -113,14 +113,15 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
     const headers = upstreamRequestHeaders(req.headers, context);
     const rewriter = rewriters.for(publicOrigin(context, contextOptions) + mountPath);
     if (!actor) {
-      // The CapabilityStatement: public, streamed as it comes.
+      // The CapabilityStatement: public, holds no patient data.
       const upstream = await source.send({ method: interaction.method, path: interaction.path, query: serializeQuery(query.params), headers, cancel });
-      await relayResponse(upstream, res, rewriter, interaction.method === 'HEAD', context.requestId);
+      const answer = await collectAnswer(upstream, config.enforcement.maxResponseBytes);
+      sendResult(res, { status: answer.status, headers: answer.headers, body: answer.raw, json: answer.json }, rewriter, interaction.method === 'HEAD', context.requestId);
       return interaction;
     }
 
     // decide-before, forward, decide-after (src/http/enforcement/)
-    const { access } = enforcer.accessFor(actor, interaction, query.params, header(req, 'x-break-glass'));
+    const access = enforcer.accessFor(actor, interaction, query.params, header(req, 'x-break-glass'));
     context.access = access;
     const bundleContext = { access, scopes: actor.scopes, clientId: actor.clientId, headers, cancel, requestId: context.requestId };
     let result: ExecutionResult;
@@ -158,7 +159,7 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
     const interaction: FhirInteraction = { kind: 'operation', operation: 'export', method: req.method === 'DELETE' ? 'DELETE' : 'GET', path, conditional: false, bodyKind: 'none' };
     context.interaction = interaction;
     const actor = await authenticator.authenticate(req.headers.authorization, {});
-    const { access } = enforcer.accessFor(actor, interaction, [], undefined);
+    const access = enforcer.accessFor(actor, interaction, [], undefined);
     context.access = access;
     const headers = upstreamRequestHeaders(req.headers, context);
     const result = await enforcer.bulk.handle(path, req.method ?? 'GET', access, actor.clientId, headers);

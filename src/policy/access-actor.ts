@@ -71,7 +71,7 @@ export function toAccessActor(actor: Actor, pseudonyms: Pseudonymizer, breakGlas
     level,
     confinedTo,
     self,
-    grantees: granteeReferences(actor).map((ref) => pseudonyms.of(ref.startsWith('Organization/') ? 'organization' : 'actor', ref)),
+    grantees: granteeReferences(actor).map((ref) => pseudonyms.grantee(ref)),
     purposeBit: actor.purposeOfUse === undefined ? -1 : bitOf(CONSENT_PURPOSES, actor.purposeOfUse),
     breakGlass,
     registrar: REGISTRAR_SCOPES.some((s) => actor.otherScopes.includes(s)),

@@ -15,7 +15,7 @@ import { CustosError } from '../errors.js';
 import type { FhirInteraction } from '../fhir/interaction.js';
 import type { QueryParams } from '../fhir/query.js';
 import type { BreakGlassClaim } from './access-actor.js';
-import type { Actor } from './identity/actor.js';
+import { isFhirId, type Actor } from './identity/actor.js';
 
 export const BREAK_GLASS_HEADER = 'X-Break-Glass';
 const MAX_REASON = 500;
@@ -75,7 +75,7 @@ function namedPatient(params: QueryParams): string | undefined {
     if (base !== 'patient' && base !== 'subject') continue;
     for (const v of value.split(',')) {
       const id = v.startsWith('Patient/') ? v.slice('Patient/'.length) : base === 'patient' ? v : undefined;
-      if (id === undefined || !/^[A-Za-z0-9\-.]{1,64}$/.test(id)) return undefined;
+      if (id === undefined || !isFhirId(id)) return undefined;
       named.add(id);
     }
   }

@@ -73,7 +73,7 @@ export function consentToGrants(consent: unknown, pseudonyms: Pseudonymizer, now
   const subject = pseudonyms.of('subject', patient);
   const grants = actors.map((actor) => ({
     subject,
-    grantee: pseudonyms.of(actor.startsWith('Organization/') ? 'organization' : 'actor', actor),
+    grantee: pseudonyms.grantee(actor),
     effect,
     resourceTypes,
     actions,

@@ -21,4 +21,13 @@ export class Pseudonymizer {
   of(kind: PseudonymKind, value: string): Bytes32 {
     return '0x' + createHmac('sha256', this.key).update(kind).update('\u0000').update(value).digest('hex');
   }
+
+  /**
+   * A grantee's pseudonym from its reference: organizations are their own namespace, everyone else
+   * (Practitioner, Patient, Device, ...) is an actor. Grants and decisions both go through here, so
+   * a grant always names the pseudonym the decision looks for.
+   */
+  grantee(reference: string): Bytes32 {
+    return this.of(reference.startsWith('Organization/') ? 'organization' : 'actor', reference);
+  }
 }

@@ -19,6 +19,7 @@ import { CustosError } from '../errors.js';
 import type { FhirInteraction } from '../fhir/interaction.js';
 import type { PatientCompartment } from '../fhir/patient-compartment.js';
 import type { QueryParams } from '../fhir/query.js';
+import { R4_RESOURCE_TYPES } from '../fhir/resource-types.js';
 import type { AccessActor } from './access-actor.js';
 import type { FilterOptions } from './response-filter.js';
 
@@ -37,8 +38,6 @@ export interface RequestPlan {
   /** Patients to decide before forwarding (compartment searches, `$everything`). */
   readonly decideFirst?: { readonly resourceType: string; readonly patient: string };
 }
-
-const COUNTING = /^(count)$/;
 
 export function planRequest(
   interaction: FhirInteraction,
@@ -105,12 +104,12 @@ function planSearch(interaction: FhirInteraction, params: QueryParams, compartme
   const includes = params.some(([name]) => name.startsWith('_include') || name.startsWith('_revinclude'));
   const couldFilter = includes || types === undefined || types.some((t) => compartment.isCompartmentType(t));
   for (const [name, value] of params) {
-    if (couldFilter && ((name === '_summary' && COUNTING.test(value)) || (name === '_total' && value !== 'none'))) {
-      throw new CustosError('FORBIDDEN', `${name}=${value === 'count' ? 'count' : value.slice(0, 16)} is not available here: results are filtered by consent, so a count would include what this caller may not see`);
+    if (couldFilter && ((name === '_summary' && value === 'count') || (name === '_total' && value !== 'none'))) {
+      throw new CustosError('FORBIDDEN', `${name === '_total' ? '_total' : '_summary=count'} is not available here: results are filtered by consent, so a count would include what this caller may not see`);
     }
     const chained = name.startsWith('_has:') || (!name.startsWith('_') && name.split(':')[0]!.includes('.'));
     if (chained && types !== undefined && types.every((t) => !compartment.isCompartmentType(t))) {
-      throw new CustosError('FORBIDDEN', `chained and _has search parameters are not available on ${types.join(',')}: their matches would reveal patient data that consent filtering cannot remove; search the patient's resources directly`);
+      throw new CustosError('FORBIDDEN', "chained and _has search parameters are not available on resource types outside the patient compartment: their matches would reveal patient data that consent filtering cannot remove; search the patient's resources directly");
     }
   }
   const plan = withElements(params, types ?? compartment.types, compartment, couldFilter);
@@ -124,6 +123,11 @@ function planSearch(interaction: FhirInteraction, params: QueryParams, compartme
 function searchedTypes(interaction: FhirInteraction, params: QueryParams): string[] | undefined {
   if (interaction.kind !== 'search-system') return interaction.resourceType ? [interaction.resourceType] : undefined;
   const listed = params.filter(([name]) => name === '_type').flatMap(([, v]) => v.split(','));
+  // Checked here, not left to the upstream: a type this gateway does not recognise (`Patient ` with
+  // a space) would count as outside the compartment and let a count or a chain through.
+  for (const type of listed) {
+    if (!R4_RESOURCE_TYPES.has(type)) throw new CustosError('UNKNOWN_RESOURCE_TYPE', '_type lists a name that is not an R4 resource type (types are case-sensitive, e.g. "Observation")');
+  }
   return listed.length > 0 ? listed : undefined;
 }
 

@@ -15,8 +15,9 @@
  *   partial result as if it were complete would hide the outage.
  */
 import { CustosError } from '../errors.js';
+import { isJsonObject } from '../fhir/json-object.js';
 import { operationOutcome } from '../fhir/operation-outcome.js';
-import type { AccessAction, AccessDecision } from './access-decision.js';
+import type { AccessDecision } from './access-decision.js';
 import type { RequestAccess } from './request-access.js';
 
 export interface FilterOptions {
@@ -24,8 +25,6 @@ export interface FilterOptions {
   readonly dropTotal: boolean;
   /** Elements the gateway added to an upstream `_elements` to decide, taken out again from match entries. */
   readonly trimElements?: readonly string[];
-  /** The action the response's resources are decided for (reads, except a write's echo). */
-  readonly action?: AccessAction;
 }
 
 export interface FilterResult {
@@ -72,17 +71,14 @@ export function deniedError(decision: AccessDecision): CustosError {
 class Walk {
   changed = false;
   removed = 0;
-  private readonly action: AccessAction;
-
   constructor(
     private readonly access: RequestAccess,
     private readonly options: FilterOptions,
-  ) {
-    this.action = options.action ?? 'read';
-  }
+  ) {}
 
+  /** Everything an answer carries is decided for reading (a write's echo too: it is read back). */
   decide(resource: Json): AccessDecision {
-    const decision = this.access.resource(resource, this.action);
+    const decision = this.access.resource(resource, 'read');
     if (decision.rule === 'index-stale') throw deniedError(decision);
     return decision;
   }
@@ -100,7 +96,7 @@ class Walk {
     let modified = false;
     for (const entry of entries as Array<Json | null>) {
       const resource = entry?.['resource'];
-      if (!isObject(resource) || resource['resourceType'] === 'OperationOutcome') {
+      if (!isJsonObject(resource) || resource['resourceType'] === 'OperationOutcome') {
         kept.push(entry);
         continue;
       }
@@ -157,9 +153,9 @@ class Walk {
   }
 
   private parameterPermitted(parameter: Json | null): boolean {
-    if (!isObject(parameter)) return true;
+    if (!isJsonObject(parameter)) return true;
     const resource = parameter['resource'];
-    if (isObject(resource) && resource['resourceType'] !== 'OperationOutcome' && !this.permits(resource)) return false;
+    if (isJsonObject(resource) && resource['resourceType'] !== 'OperationOutcome' && !this.permits(resource)) return false;
     const parts = parameter['part'];
     if (Array.isArray(parts)) {
       const kept = parts.filter((p: Json | null) => this.parameterPermitted(p));
@@ -171,8 +167,4 @@ class Walk {
     }
     return true;
   }
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -121,7 +121,7 @@ function toGrantInput(body: GrantRequest, deps: ConsentRouteDeps, now: number): 
   const purposeMask = !body.purposes || body.purposes === '*' ? allBits(CONSENT_PURPOSES) : toMask(CONSENT_PURPOSES, body.purposes, 'purpose');
   return {
     subject: deps.pseudonyms.of('subject', body.patient),
-    grantee: deps.pseudonyms.of(body.grantee.startsWith('Organization/') ? 'organization' : 'actor', body.grantee),
+    grantee: deps.pseudonyms.grantee(body.grantee),
     effect: body.effect ?? 'permit',
     resourceTypes: typeMask,
     actions: toMask(CONSENT_ACTIONS, body.actions ?? ['read'], 'action'),

@@ -19,10 +19,18 @@ export interface BinaryContextDeps {
 
 const RELATIVE = /^(?:https?:\/\/[^?#\s]+\/)?([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
 
-/** Finds every Binary in the body and resolves the security contexts the request has not seen yet. */
-export async function resolveBinaryContexts(body: Json, access: RequestAccess, deps: BinaryContextDeps): Promise<void> {
+/**
+ * Finds every Binary in the body and resolves the security contexts the request has not seen yet.
+ * Most answers hold no Binary: then nothing is allocated and no promise is made (hot path).
+ */
+export function resolveBinaryContexts(body: Json, access: RequestAccess, deps: () => BinaryContextDeps): Promise<void> | undefined {
+  if (body['resourceType'] !== 'Binary' && body['resourceType'] !== 'Bundle') return undefined;
   const refs = new Set<string>();
   collect(body, refs, 0);
+  return refs.size === 0 ? undefined : resolve(refs, access, deps());
+}
+
+async function resolve(refs: Set<string>, access: RequestAccess, deps: BinaryContextDeps): Promise<void> {
   for (const ref of refs) {
     if (access.binaryContext(ref) !== undefined) continue;
     const patient = patientIdOfReference(ref);

@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { CustosError } from '../../errors.js';
 import type { FhirSource } from '../../fhir/upstream.js';
 import type { RequestAccess } from '../../policy/request-access.js';
+import { deniedError } from '../../policy/response-filter.js';
 import { resolveBinaryContexts } from './binary-context.js';
 import type { ExecutionResult } from './interaction-executor.js';
 import { collectAnswer, first, type Json } from './upstream-json.js';
@@ -93,9 +94,9 @@ export class BulkExportRelay {
         throw new CustosError('UPSTREAM_BAD_RESPONSE', 'an export file holds a line that is not JSON');
       }
       if (typeof resource !== 'object' || resource === null || Array.isArray(resource)) continue;
-      await resolveBinaryContexts(resource as Json, access, { source: this.source, headers, limit: this.limit });
+      await resolveBinaryContexts(resource as Json, access, () => ({ source: this.source, headers, limit: this.limit }));
       const decision = access.resource(resource as Json, 'read');
-      if (decision.rule === 'index-stale') throw new CustosError('LEDGER_UNAVAILABLE', 'consent state is not confirmed as current; retry shortly');
+      if (decision.rule === 'index-stale') throw deniedError(decision);
       if (decision.permitted) kept.push(line);
     }
     const body = Buffer.from(kept.length > 0 ? kept.join('\n') + '\n' : '');

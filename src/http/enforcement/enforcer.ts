@@ -8,7 +8,7 @@ import type { QueryParams } from '../../fhir/query.js';
 import type { FhirSource } from '../../fhir/upstream.js';
 import { toAccessActor, type AccessActor } from '../../policy/access-actor.js';
 import type { ConsentReader } from '../../policy/access-decision.js';
-import { checkBreakGlass, type BreakGlassPolicy, type BreakGlassScope } from '../../policy/break-glass.js';
+import { checkBreakGlass, type BreakGlassPolicy } from '../../policy/break-glass.js';
 import type { Actor } from '../../policy/identity/actor.js';
 import type { Pseudonymizer } from '../../policy/pseudonym.js';
 import { RequestAccess } from '../../policy/request-access.js';
@@ -33,7 +33,7 @@ export interface Enforcer {
   readonly executor: ExecutorDeps;
   readonly bulk: BulkExportRelay;
   /** The request's access: checks an X-Break-Glass header (400/403 when it cannot be honoured). */
-  accessFor(actor: Actor, interaction: FhirInteraction, params: QueryParams, breakGlassHeader: string | undefined): { access: RequestAccess; breakGlass?: BreakGlassScope };
+  accessFor(actor: Actor, interaction: FhirInteraction, params: QueryParams, breakGlassHeader: string | undefined): RequestAccess;
 }
 
 export function createEnforcer(options: EnforcerOptions): Enforcer {
@@ -53,7 +53,7 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
         accessActors.set(actor, base);
       }
       const breakGlass = checkBreakGlass(breakGlassHeader, actor, interaction, params, options.breakGlass);
-      const access = new RequestAccess({
+      return new RequestAccess({
         actor: breakGlass ? { ...base, breakGlass: breakGlass.claim } : base,
         scopes: actor.scopes,
         compartment: options.compartment,
@@ -62,7 +62,6 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
         now: now(),
         ...(breakGlass?.patient !== undefined ? { breakGlassPatient: breakGlass.patient } : breakGlass ? { breakGlassOnlyPatient: true } : {}),
       });
-      return breakGlass ? { access, breakGlass } : { access };
     },
   };
 }

@@ -50,7 +50,7 @@ const WRITES = new Set(['create', 'update', 'patch', 'delete']);
 
 export async function executeInteraction(input: ExecutionInput, deps: ExecutorDeps): Promise<ExecutionResult> {
   const { interaction, access } = input;
-  const headers = { ...input.headers };
+  let headers = input.headers;
   let path = interaction.path;
   let body = input.body;
   let query: string;
@@ -64,7 +64,7 @@ export async function executeInteraction(input: ExecutionInput, deps: ExecutorDe
     );
     path = target.path;
     query = target.query;
-    if (target.ifMatch) headers['if-match'] = target.ifMatch;
+    if (target.ifMatch) headers = { ...headers, 'if-match': target.ifMatch };
     if (target.resource) body = Buffer.from(JSON.stringify(target.resource));
   } else {
     plan = planRequest(interaction, input.params, access.actor, input.clientId, deps.compartment, deps.operations);
@@ -86,7 +86,7 @@ export async function executeInteraction(input: ExecutionInput, deps: ExecutorDe
   });
   const answer = await collectAnswer(upstream, deps.maxResponseBytes);
   if (!answer.json) return { status: answer.status, headers: answer.headers, body: answer.raw, json: undefined };
-  await resolveBinaryContexts(answer.json, access, { source: deps.source, headers: internalHeaders(headers), limit: deps.maxResponseBytes });
+  await resolveBinaryContexts(answer.json, access, () => ({ source: deps.source, headers: internalHeaders(headers), limit: deps.maxResponseBytes }));
   if (interaction.kind === 'operation' && interaction.operation === 'graphql' && answer.json['resourceType'] === undefined) {
     filterGraphqlAnswer(answer.json, access);
     return { status: answer.status, headers: answer.headers, body: Buffer.from(JSON.stringify(answer.json)), json: answer.json };

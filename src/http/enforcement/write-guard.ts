@@ -13,6 +13,7 @@
  *   the upstream answers with it and the answer is decided like a read.
  */
 import { CustosError } from '../../errors.js';
+import { isJsonObject } from '../../fhir/json-object.js';
 import type { FhirInteraction } from '../../fhir/interaction.js';
 import { applyJsonPatch } from '../../fhir/json-patch.js';
 import { parseQuery, serializeQuery, type QueryParams } from '../../fhir/query.js';
@@ -52,7 +53,7 @@ export async function guardWrite(request: WriteRequest, access: RequestAccess, d
   const type = interaction.resourceType!;
   let target: WriteTarget = { path: interaction.path, query: serializeQuery(request.params) };
   const decideWrite = async (resource: Json) => {
-    await resolveBinaryContexts(resource, access, deps);
+    await resolveBinaryContexts(resource, access, () => deps);
     const decision = access.resource(await resolvePatientReferences(resource, deps), 'write');
     if (!decision.permitted) throw deniedError(decision);
   };
@@ -82,11 +83,11 @@ export async function guardWrite(request: WriteRequest, access: RequestAccess, d
   }
   if (interaction.kind === 'update') await decideWrite(newContent(request, type));
   if (interaction.kind === 'patch' && current) {
-    if (isObject(request.body) && request.body['resourceType'] === 'Parameters') {
+    if (isJsonObject(request.body) && request.body['resourceType'] === 'Parameters') {
       throw new CustosError('UNSUPPORTED_MEDIA_TYPE', 'FHIRPath Patch cannot be decided by this gateway; send a JSON Patch (application/json-patch+json)');
     }
     const patched = applyJsonPatch(current, request.body);
-    if (!isObject(patched) || patched['resourceType'] !== type) throw new CustosError('INVALID_REQUEST', 'the patch would change the resource type or replace the resource with something that is not one');
+    if (!isJsonObject(patched) || patched['resourceType'] !== type) throw new CustosError('INVALID_REQUEST', 'the patch would change the resource type or replace the resource with something that is not one');
     await decideWrite(patched);
   }
   return target;
@@ -113,7 +114,7 @@ async function resolvePatientReferences(resource: Json, deps: WriteGuardDeps): P
 
 function newContent(request: WriteRequest, type: string): Json {
   const body = request.body;
-  if (!isObject(body) || body['resourceType'] !== type) {
+  if (!isJsonObject(body) || body['resourceType'] !== type) {
     throw new CustosError('INVALID_REQUEST', `the body must be a ${type} resource (resourceType "${type}")`);
   }
   return body;
@@ -137,14 +138,10 @@ export async function resolveCriteria(type: string, params: QueryParams, deps: W
     throw new CustosError('UPSTREAM_BAD_RESPONSE', `the upstream could not resolve the conditional criteria (status ${answer.status})`);
   }
   const matches = ((answer.json['entry'] ?? []) as Array<{ resource?: Json; search?: { mode?: string } }>)
-    .filter((e) => isObject(e.resource) && e.resource['resourceType'] === type && (e.search?.mode ?? 'match') === 'match')
+    .filter((e) => isJsonObject(e.resource) && e.resource['resourceType'] === type && (e.search?.mode ?? 'match') === 'match')
     .map((e) => e.resource!);
   if (matches.length > 1) throw new CustosError('PRECONDITION_FAILED', 'the conditional criteria match more than one resource; make them more selective');
   const match = matches[0];
   if (match && typeof match['id'] !== 'string') throw new CustosError('UPSTREAM_BAD_RESPONSE', 'the upstream returned a match without an id');
   return match;
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
