@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import type { Loader } from './load-protocol.js';
 
-export const TARGETS = ['direct', 'bare', 'custos'] as const;
+export const TARGETS = ['direct', 'bare', 'custos', 'custos-b'] as const;
 export type Target = (typeof TARGETS)[number];
 export type UpstreamKind = 'fixed' | 'sample';
 
@@ -33,6 +33,8 @@ export interface BenchOptions {
   quietWaitSeconds: number;
   headers: Record<string, string>;
   custosEnv: Record<string, string>;
+  /** A second Custos, "custos-b", started with these variables on top (an A/B in the same run). */
+  custosBEnv: Record<string, string>;
 }
 
 export class BenchArgsError extends Error {
@@ -43,7 +45,7 @@ export const USAGE = `Usage: npm run bench -- [options]
 
   --upstream fixed|sample   upstream FHIR server (default fixed: a ~2 KB Patient, near-zero cost)
   --loader autocannon|wrk   load generator (default autocannon; wrk needs apt-get install wrk)
-  --targets LIST            comma-separated subset of direct,bare,custos (default all three)
+  --targets LIST            comma-separated subset of direct,bare,custos,custos-b (default the first three)
   --rounds N                interleaved rounds per target; medians are reported (default 3)
   --duration S              seconds of load per round (default 10)
   --warmup S                seconds of discarded load per target before round 1 (default 3)
@@ -59,6 +61,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --quiet-wait S            …but at most S seconds, then measure anyway and warn (default 30; 0 = off)
   --header "Name: value"    extra request header for every target (repeatable)
   --custos-env KEY=VALUE    extra environment variable for Custos (repeatable)
+  --custos-b-env KEY=VALUE  adds target custos-b: a second Custos with this variable on top, measured
+                            in the same interleaved rounds (an A/B; repeatable)
   --help                    this text
 `;
 
@@ -83,7 +87,7 @@ function keyValues(name: string, raw: string[] | undefined, separator: ':' | '='
 }
 
 function parseTargets(raw: string | undefined): Target[] {
-  if (raw === undefined) return [...TARGETS];
+  if (raw === undefined) return ['direct', 'bare', 'custos'];
   const asked = raw.split(',').map((t) => t.trim()).filter(Boolean);
   const unknown = asked.filter((t) => !(TARGETS as readonly string[]).includes(t));
   if (unknown.length || asked.length === 0) {
@@ -91,6 +95,11 @@ function parseTargets(raw: string | undefined): Target[] {
   }
   // Canonical order, so rounds always interleave direct → bare → custos.
   return TARGETS.filter((t) => asked.includes(t));
+}
+
+/** `--custos-b-env` implies the custos-b target. */
+function withVariant(targets: Target[], variantEnv: readonly string[] | undefined): Target[] {
+  return variantEnv?.length && !targets.includes('custos-b') ? [...targets, 'custos-b'] : targets;
 }
 
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
@@ -120,6 +129,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         'quiet-wait': { type: 'string' },
         header: { type: 'string', multiple: true },
         'custos-env': { type: 'string', multiple: true },
+        'custos-b-env': { type: 'string', multiple: true },
       },
     }));
   } catch (error) {
@@ -151,7 +161,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     help: values.help ?? false,
     upstream,
     loader,
-    targets: parseTargets(values.targets),
+    targets: withVariant(parseTargets(values.targets), values['custos-b-env']),
     rounds: positiveInt('rounds', values.rounds, 3),
     durationSeconds: positiveInt('duration', values.duration, 10),
     warmupSeconds: positiveInt('warmup', values.warmup, 3, true),
@@ -167,5 +177,6 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     quietWaitSeconds: positiveInt('quiet-wait', values['quiet-wait'], 30, true),
     headers: keyValues('header', values.header, ':'),
     custosEnv: keyValues('custos-env', values['custos-env'], '='),
+    custosBEnv: keyValues('custos-b-env', values['custos-b-env'], '='),
   };
 }

@@ -55,6 +55,11 @@ async function main(options: BenchOptions): Promise<number> {
       if ('reason' in custos) unavailable['custos'] = custos.reason;
       else targets.push(custos);
     }
+    if (name === 'custos-b') {
+      const variant = await startCustos(upstream.baseUrl, { ...options.custosEnv, ...options.custosBEnv }, ctx, 'custos-b');
+      if ('reason' in variant) unavailable['custos-b'] = variant.reason;
+      else targets.push(variant);
+    }
   }
 
   // Custos authenticates every request: send its token to every target, so all carry the same bytes.
@@ -63,9 +68,14 @@ async function main(options: BenchOptions): Promise<number> {
     options = { ...options, headers: { ...options.headers, authorization: token } };
   }
 
+  // custos-b has its own dev issuer: it gets its own token (same claims, same length).
+  const headersFor = (target: RunningTarget) =>
+    target.target === 'custos-b' && target.authorization && options.headers['authorization'] === token
+      ? { ...options.headers, authorization: target.authorization }
+      : options.headers;
   const responseBytes: Record<string, number> = {};
   for (const target of [...targets]) {
-    const result = await probe(target, options.path, options.headers);
+    const result = await probe(target, options.path, headersFor(target));
     if ('reason' in result) {
       unavailable[target.target] = result.reason;
       targets.splice(targets.indexOf(target), 1);
@@ -79,7 +89,7 @@ async function main(options: BenchOptions): Promise<number> {
   const load = { loader: options.loader, connections: options.connections, pipelining: options.pipelining, headers: options.headers };
   if (options.warmupSeconds > 0) {
     for (const target of targets) {
-      await runner.run({ ...load, durationSeconds: options.warmupSeconds, url: `${target.baseUrl}/${options.path}` });
+      await runner.run({ ...load, headers: headersFor(target), durationSeconds: options.warmupSeconds, url: `${target.baseUrl}/${options.path}` });
     }
   }
 
@@ -88,14 +98,14 @@ async function main(options: BenchOptions): Promise<number> {
   for (let round = 1; round <= options.rounds; round++) {
     for (const target of targets) {
       const quiet = { threshold: options.quietThreshold, maxWaitMs: options.quietWaitSeconds * 1000 };
-      const measured = await measureRound(runner, target, round, { ...load, durationSeconds: options.durationSeconds }, options.path, plan, quiet);
+      const measured = await measureRound(runner, target, round, { ...load, headers: headersFor(target), durationSeconds: options.durationSeconds }, options.path, plan, quiet);
       samples.push(measured.sample);
       raw.push({ target: target.target, round, ...measured.raw });
       const s = measured.sample;
       const background = s.backgroundBusy === null ? '' : `, machine ${Math.round(s.backgroundBusy * 100)}% busy before`;
       const failed = s.non2xx + s.errors > 0 ? `, ${s.non2xx} non-2xx, ${s.errors} errors` : '';
       log(
-        `round ${round}/${options.rounds} ${s.target.padEnd(6)} ${Math.round(s.reqPerSec)} req/s, ` +
+        `round ${round}/${options.rounds} ${s.target.padEnd(8)} ${Math.round(s.reqPerSec)} req/s, ` +
           `p50 ${s.p50Ms.toFixed(2)} ms, p99 ${s.p99Ms.toFixed(2)} ms${failed}${background}`,
       );
     }
@@ -107,6 +117,8 @@ async function main(options: BenchOptions): Promise<number> {
     compare(byName('custos'), byName('bare'), samples),
     compare(byName('custos'), byName('direct'), samples),
     compare(byName('bare'), byName('direct'), samples),
+    compare(byName('custos-b'), byName('bare'), samples),
+    compare(byName('custos-b'), byName('custos'), samples),
   ].filter((c): c is Comparison => c !== null);
   const headline = comparisons.find((c) => c.label === 'custos ÷ bare')?.reqPerSec ?? null;
 

@@ -79,7 +79,7 @@ export async function startBareProxy(upstreamUrl: string, ctx: StartContext): Pr
   const managed = await startProcess({
     name: 'bare',
     command: process.execPath,
-    args: [fileURLToPath(new URL('./reference-proxy.js', import.meta.url)), '--upstream', upstreamUrl, '--port', '0', '--watch-stdin'],
+    args: [...benchNodeArgs(), fileURLToPath(new URL('./reference-proxy.js', import.meta.url)), '--upstream', upstreamUrl, '--port', '0', '--watch-stdin'],
     cpus: ctx.serverCpus,
     readiness: { kind: 'stdout-json' },
     timeoutMs: ctx.timeoutMs,
@@ -93,17 +93,18 @@ export async function startCustos(
   upstreamUrl: string,
   extraEnv: Record<string, string>,
   ctx: StartContext,
+  target: 'custos' | 'custos-b' = 'custos',
 ): Promise<RunningTarget | UnavailableTarget> {
-  if (!existsSync(CUSTOS_MAIN)) return { target: 'custos', reason: 'custos: not built yet' };
+  if (!existsSync(CUSTOS_MAIN)) return { target, reason: `${target}: not built yet` };
   const port = await findFreePort();
   const origin = `http://127.0.0.1:${port}`;
   // A fresh data directory: its own local chain, and a dev issuer key the harness mints from.
   const dataDir = extraEnv['CUSTOS_DATA_DIR'] ?? mkdtempSync(join(tmpdir(), 'custos-bench-'));
   try {
     const managed = await startProcess({
-      name: 'custos',
+      name: target,
       command: process.execPath,
-      args: [CUSTOS_MAIN, 'start'],
+      args: [...benchNodeArgs(), CUSTOS_MAIN, 'start'],
       env: {
         ...process.env,
         CUSTOS_UPSTREAM_URL: upstreamUrl,
@@ -116,7 +117,7 @@ export async function startCustos(
       cpus: ctx.serverCpus,
       readiness: { kind: 'http-ok', url: `${origin}/healthz` },
       timeoutMs: ctx.timeoutMs,
-      logFile: join(ctx.logDir, 'custos.log'),
+      logFile: join(ctx.logDir, `${target}.log`),
       cwd: REPO_ROOT,
     });
     // Custos' embedded chain (anvil) inherits Custos' core; move it to the load core so the server
@@ -129,10 +130,18 @@ export async function startCustos(
     // fixed search page of pat-001 … pat-005 loses a fifth of its entries to filtering).
     const registrar = await issuer.mint({ fhirUser: 'Practitioner/bench-registrar', scope: 'custos/registrar', ttlSeconds: 3600 });
     for (const patient of CONSENTED_PATIENTS) await recordGrant(origin, registrar, patient);
-    return { target: 'custos', baseUrl: `${origin}/fhir`, process: managed, authorization: `Bearer ${token}` };
+    return { target, baseUrl: `${origin}/fhir`, process: managed, authorization: `Bearer ${token}` };
   } catch (error) {
-    return { target: 'custos', reason: `custos: failed to start: ${error instanceof Error ? error.message : String(error)}` };
+    return { target, reason: `${target}: failed to start: ${error instanceof Error ? error.message : String(error)}` };
   }
+}
+
+/**
+ * BENCH_NODE_ARGS: extra node flags for the servers under test (bare and Custos), for diagnosis, e.g.
+ * "--cpu-prof --cpu-prof-dir /tmp/prof" (a V8 CPU profile each, written when they stop) or "--trace-gc".
+ */
+function benchNodeArgs(): string[] {
+  return (process.env['BENCH_NODE_ARGS'] ?? '').split(/\s+/).filter(Boolean);
 }
 
 const CONSENTED_PATIENTS = ['pat-001', 'pat-002', 'pat-003', 'pat-004'];
