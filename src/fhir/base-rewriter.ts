@@ -11,6 +11,7 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 
+const EMPTY = Buffer.alloc(0);
 const BOUNDARY = new Set([0x2f /* / */, 0x3f /* ? */, 0x23 /* # */, 0x22 /* " */, 0x5c /* \ */]);
 
 export class BaseRewriter {
@@ -91,8 +92,10 @@ export class BaseRewriter {
       }
     }
     holdFrom = Math.max(holdFrom, pos);
+    // Nothing to rewrite (most answers): the same buffer back, no view or copy made.
+    if (pos === 0 && holdFrom === data.length) return { parts: [data], rest: EMPTY };
     if (holdFrom > pos) parts.push(data.subarray(pos, holdFrom));
-    if (parts.length === 0) parts.push(Buffer.alloc(0));
-    return { parts, rest: final ? Buffer.alloc(0) : data.subarray(holdFrom) };
+    if (parts.length === 0) parts.push(EMPTY);
+    return { parts, rest: final ? EMPTY : data.subarray(holdFrom) };
   }
 }

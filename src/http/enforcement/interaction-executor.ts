@@ -86,7 +86,8 @@ export async function executeInteraction(input: ExecutionInput, deps: ExecutorDe
   });
   const answer = await collectAnswer(upstream, deps.maxResponseBytes);
   if (!answer.json) return { status: answer.status, headers: answer.headers, body: answer.raw, json: undefined };
-  await resolveBinaryContexts(answer.json, access, () => ({ source: deps.source, headers: internalHeaders(headers), limit: deps.maxResponseBytes }));
+  const resolving = resolveBinaryContexts(answer.json, access, () => ({ source: deps.source, headers: internalHeaders(headers), limit: deps.maxResponseBytes }));
+  if (resolving) await resolving; // no Binary in the answer: no promise, no extra turn of the event loop
   if (interaction.kind === 'operation' && interaction.operation === 'graphql' && answer.json['resourceType'] === undefined) {
     filterGraphqlAnswer(answer.json, access);
     return { status: answer.status, headers: answer.headers, body: Buffer.from(JSON.stringify(answer.json)), json: answer.json };
