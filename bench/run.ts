@@ -50,15 +50,11 @@ async function main(options: BenchOptions): Promise<number> {
   for (const name of options.targets) {
     if (name === 'direct') targets.push(upstream);
     if (name === 'bare') targets.push(await startBareProxy(upstream.baseUrl, ctx));
-    if (name === 'custos') {
-      const custos = await startCustos(upstream.baseUrl, options.custosEnv, ctx);
-      if ('reason' in custos) unavailable['custos'] = custos.reason;
+    if (name === 'custos' || name === 'custos-b') {
+      const env = name === 'custos-b' ? { ...options.custosEnv, ...options.custosBEnv } : options.custosEnv;
+      const custos = await startCustos(upstream.baseUrl, env, ctx, name);
+      if ('reason' in custos) unavailable[name] = custos.reason;
       else targets.push(custos);
-    }
-    if (name === 'custos-b') {
-      const variant = await startCustos(upstream.baseUrl, { ...options.custosEnv, ...options.custosBEnv }, ctx, 'custos-b');
-      if ('reason' in variant) unavailable['custos-b'] = variant.reason;
-      else targets.push(variant);
     }
   }
 
