@@ -33,6 +33,7 @@ export type CustosErrorCode =
   // The gateway is not able to serve right now
   | 'UNAVAILABLE'
   | 'LEDGER_UNAVAILABLE' // 503: the chain or the consent index is not usable (fail closed)
+  | 'AUDIT_UNAVAILABLE' // 503 + Retry-After: the audit event could not be committed, so no data is served
   // Configuration rejected at start
   | 'CONFIG_INVALID'
   // A bug: never shown in detail to the caller

@@ -5,14 +5,18 @@
 import type { Logger } from 'pino';
 import { authInterceptor } from './adapters/upstream/auth-interceptors.js';
 import { createUndiciSource } from './adapters/upstream/undici-source.js';
+import { EthersAuditAnchor } from './adapters/ledger/ethers-audit-anchor.js';
+import { composeAudit } from './compose/audit.js';
 import { composeConsent } from './compose/consent.js';
 import { composeIdentity } from './compose/identity.js';
+import { createAuditRouter } from './http/admin/audit-routes.js';
 import { createConsentRouter } from './http/admin/consent-routes.js';
 import { callerOf } from './http/consent-intake.js';
 import type { CustosConfig } from './config/types.js';
 import type { FhirSource, Interceptor } from './fhir/upstream.js';
 import { loadPatientCompartment } from './fhir/patient-compartment.js';
 import { createEnforcer } from './http/enforcement/enforcer.js';
+import { createAuditTrail } from './http/audit-trail.js';
 import { createFhirPipeline } from './http/fhir-pipeline.js';
 import { startGatewayServer } from './http/gateway-server.js';
 import { createOpsApp } from './http/ops-app.js';
@@ -63,6 +67,8 @@ export async function startCustos(config: CustosConfig, logger: Logger): Promise
     const identity = await composeIdentity(config);
     const consent = await composeConsent(config, logger);
     closers.unshift(() => consent.close());
+    const audit = await composeAudit(config, new EthersAuditAnchor({ connection: consent.connection, anchorAddress: consent.deployment.auditAnchor }), logger);
+    closers.unshift(() => audit.close());
     const consentRouter = createConsentRouter({
       authenticate: async (authorization) => callerOf(await identity.authenticator.authenticate(authorization, {})),
       ledger: consent.ledger,
@@ -89,11 +95,13 @@ export async function startCustos(config: CustosConfig, logger: Logger): Promise
       mountPath: FHIR_MOUNT_PATH,
       fhir: createFhirPipeline({
         mountPath: FHIR_MOUNT_PATH, source, config, logger, authenticator: identity.authenticator, enforcer,
+        audit: createAuditTrail(audit.recorder, { id: audit.instanceId, baseUrl: config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}${FHIR_MOUNT_PATH}` }),
         consentIntake: { ledger: consent.ledger, pseudonyms: consent.pseudonyms, nowSeconds: () => Math.floor(Date.now() / 1000) },
       }),
       other: createOpsApp({
         readiness: [
           { name: 'upstream', check: (signal) => source.ping(signal) },
+          { name: 'audit-store', check: async () => ({ ok: audit.log.healthy, ...(audit.log.healthy ? {} : { reason: 'the audit store is unreachable: FHIR requests get 503' }) }) },
           {
             name: 'consent-index',
             check: async () => {
@@ -102,7 +110,16 @@ export async function startCustos(config: CustosConfig, logger: Logger): Promise
             },
           },
         ],
-        routers: [['/admin/consents', consentRouter]],
+        routers: [
+          ['/admin/consents', consentRouter],
+          ['/admin/audit', createAuditRouter({
+            authenticate: async (authorization) => callerOf(await identity.authenticator.authenticate(authorization, {})),
+            store: audit.store,
+            log: audit.log,
+            anchoring: audit.anchoring,
+            chain: { chainId: consent.deployment.chainId, contract: consent.deployment.auditAnchor },
+          })],
+        ],
         isShuttingDown: () => shuttingDown,
       }),
     });

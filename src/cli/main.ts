@@ -4,6 +4,7 @@
  * reports, verify and dev tokens here, mirroring the admin API.
  */
 import { Command } from 'commander';
+import { registerAuditCommand } from './audit-command.js';
 import { registerChainCommand } from './chain-command.js';
 import { registerConsentCommand } from './consent-command.js';
 import { registerSampleServerCommand } from './sample-server-command.js';
@@ -19,4 +20,5 @@ registerSampleServerCommand(program);
 registerTokenCommand(program);
 registerConsentCommand(program);
 registerChainCommand(program);
+registerAuditCommand(program);
 await program.parseAsync(process.argv);

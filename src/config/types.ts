@@ -45,6 +45,15 @@ export interface CustosConfig {
     readonly breakGlass: { readonly actors: readonly string[] };
     readonly maxResponseBytes: number;
   };
+  readonly audit: {
+    readonly postgresUrl: string | null;
+    readonly instanceId: string | null;
+    readonly anchorIntervalMs: number;
+    readonly sequenceIntervalMs: number;
+    readonly maxBatch: number;
+    readonly maxPending: number;
+    readonly retryAfterSeconds: number;
+  };
   readonly log: { readonly level: LogLevel };
 }
 

@@ -30,6 +30,7 @@ const MAPPING: Record<CustosErrorCode, { status: number; issue: IssueType; title
   UPSTREAM_BAD_RESPONSE: { status: 502, issue: 'exception', title: 'Bad upstream response' },
   UNAVAILABLE: { status: 503, issue: 'transient', title: 'Service unavailable' },
   LEDGER_UNAVAILABLE: { status: 503, issue: 'transient', title: 'Consent ledger unavailable' },
+  AUDIT_UNAVAILABLE: { status: 503, issue: 'transient', title: 'Audit log unavailable' },
   CONFIG_INVALID: { status: 500, issue: 'exception', title: 'Configuration invalid' },
   INTERNAL: { status: 500, issue: 'exception', title: 'Internal error' },
 };

@@ -1,7 +1,7 @@
 /**
  * The FHIR request, end to end (ARCHITECTURE.md, "The request, end to end"). This file only calls
  * each step in order; every step is a small module with one job. Later steps (authenticate,
- * decide, filter, audit) slot in where marked.
+ * decide, filter) are in `handle`; the audit step and the answer are in `finish`, in that order.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
@@ -22,13 +22,14 @@ import { checkScopes, scopeRequirement } from '../policy/interaction-scope.js';
 import type { Actor } from '../policy/identity/actor.js';
 import type { DecisionRecord } from '../policy/request-access.js';
 import { callerOf, isRegistrar, prepareConsentResource, type ConsentIntakeDeps, type RecordedConsent } from './consent-intake.js';
-import { mapError, sendOperationOutcome } from './error-mapper.js';
+import type { AuditTrail } from './audit-trail.js';
+import { mapError, sendOperationOutcome, type MappedError } from './error-mapper.js';
 import { runBatch, guardTransaction } from './enforcement/batch-runner.js';
 import type { Enforcer } from './enforcement/enforcer.js';
 import { executeInteraction, type ExecutionResult } from './enforcement/interaction-executor.js';
 import { collectAnswer } from './enforcement/upstream-json.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './header-hygiene.js';
-import { createRequestContext, publicOrigin, type ContextOptions, type RequestContext } from './request-context.js';
+import { createRequestContext, fallbackContext, publicOrigin, type ContextOptions, type RequestContext } from './request-context.js';
 import { hasRequestBody, readRequestBody } from './request-body.js';
 
 export interface FhirPipelineOptions {
@@ -40,6 +41,8 @@ export interface FhirPipelineOptions {
   readonly consentIntake?: ConsentIntakeDeps;
   /** Consent enforcement: every interaction but the CapabilityStatement is decided. */
   readonly enforcer: Enforcer;
+  /** Every request's audit event is committed before its answer leaves. */
+  readonly audit: AuditTrail;
   readonly config: CustosConfig;
   readonly logger: Logger;
 }
@@ -47,16 +50,26 @@ export interface FhirPipelineOptions {
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler {
-  const { mountPath, source, config, logger, authenticator, consentIntake, enforcer } = options;
+  const { mountPath, source, config, logger, authenticator, consentIntake, enforcer, audit } = options;
   const contextOptions: ContextOptions = { trustProxy: config.server.trustProxy, publicUrl: config.server.publicUrl };
   const rewriters = new RewriterCache(source.baseUrl);
 
-  async function handle(req: IncomingMessage, res: ServerResponse, context: RequestContext): Promise<FhirInteraction> {
+  /** What a handled request sends back, once its audit event is durable. */
+  interface Answer {
+    readonly result: ExecutionResult;
+    readonly rewriter: BaseRewriter;
+    readonly isHead: boolean;
+    readonly extraHeaders?: Record<string, string>;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, context: RequestContext, cancel: CancelToken): Promise<Answer> {
     // ingress: path safety, query, format
     const { path, query: rawQuery } = splitTarget(req.url ?? '', mountPath);
+    context.path = path;
+    context.rawQuery = rawQuery;
     const segments = splitPathSegments(path);
     let query = parseQuery(rawQuery);
-    if (enforcer.bulk.isBulkPath(path)) return serveBulkExport(req, res, context, path);
+    if (enforcer.bulk.isBulkPath(path)) return serveBulkExport(req, context, path);
     negotiateResponseFormat(query.format, req.headers.accept);
 
     // classify
@@ -67,12 +80,15 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
       ifNoneExist: req.headers['if-none-exist'] !== undefined,
     });
     context.interaction = interaction;
-    // authenticate before reading any body, and check the token's SMART scopes (decide-before on consent: issue 4)
+    const breakGlassHeader = header(req, 'x-break-glass');
+    if (breakGlassHeader !== undefined) context.breakGlassReason = breakGlassHeader.trim();
+    // authenticate before reading any body, and check the token's SMART scopes
     let actor: Actor | undefined;
     const needed = scopeRequirement(interaction);
     if (needed) {
       const purposeHeader = req.headers['x-purpose-of-use'];
       actor = await authenticator.authenticate(req.headers.authorization, typeof purposeHeader === 'string' ? { purposeOfUse: purposeHeader } : {});
+      context.actor = actor;
       checkScopes(actor.scopes, interaction, needed);
     }
 
@@ -102,26 +118,18 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
       throw new CustosError('INVALID_REQUEST', `a ${interaction.kind} needs a JSON body`);
     }
 
-    // Cancelled only when the client goes away before the answer is complete.
-    const cancel: CancelToken = {};
-    res.on('close', () => {
-      if (!res.writableFinished) {
-        context.clientGone = true;
-        cancel.onCancel?.();
-      }
-    });
     const headers = upstreamRequestHeaders(req.headers, context);
     const rewriter = rewriters.for(publicOrigin(context, contextOptions) + mountPath);
+    const isHead = interaction.method === 'HEAD';
     if (!actor) {
       // The CapabilityStatement: public, holds no patient data.
       const upstream = await source.send({ method: interaction.method, path: interaction.path, query: serializeQuery(query.params), headers, cancel });
       const answer = await collectAnswer(upstream, config.enforcement.maxResponseBytes);
-      sendResult(res, { status: answer.status, headers: answer.headers, body: answer.raw, json: answer.json }, rewriter, interaction.method === 'HEAD', context.requestId);
-      return interaction;
+      return { result: { status: answer.status, headers: answer.headers, body: answer.raw, json: answer.json }, rewriter, isHead };
     }
 
     // decide-before, forward, decide-after (src/http/enforcement/)
-    const access = enforcer.accessFor(actor, interaction, query.params, header(req, 'x-break-glass'));
+    const access = enforcer.accessFor(actor, interaction, query.params, breakGlassHeader);
     context.access = access;
     const bundleContext = { access, scopes: actor.scopes, clientId: actor.clientId, headers, cancel, requestId: context.requestId };
     let result: ExecutionResult;
@@ -142,66 +150,101 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
     }
 
     // a registrar's Consent, stored upstream, becomes on-chain grants (the chain is the source of consent)
+    let extraHeaders: Record<string, string> | undefined;
     if (pendingConsent && result.status >= 200 && result.status < 300) {
       const recorded = await pendingConsent.commit();
-      res.setHeader('x-custos-consent-grants', recorded.grants.map((g) => g.id).join(','));
+      extraHeaders = { 'x-custos-consent-grants': recorded.grants.map((g) => g.id).join(',') };
     }
-
-    // (audit: issue 5)
-
-    // respond, pointing everything at the gateway
-    sendResult(res, result, rewriter, interaction.method === 'HEAD', context.requestId);
-    return interaction;
+    return { result, rewriter, isHead, ...(extraHeaders ? { extraHeaders } : {}) };
   }
 
   /** An export's poll URL or file (bulk-export.ts): authenticated, bound to the client that started it. */
-  async function serveBulkExport(req: IncomingMessage, res: ServerResponse, context: RequestContext, path: string): Promise<FhirInteraction> {
+  async function serveBulkExport(req: IncomingMessage, context: RequestContext, path: string): Promise<Answer> {
     const interaction: FhirInteraction = { kind: 'operation', operation: 'export', method: req.method === 'DELETE' ? 'DELETE' : 'GET', path, conditional: false, bodyKind: 'none' };
     context.interaction = interaction;
     const actor = await authenticator.authenticate(req.headers.authorization, {});
+    context.actor = actor;
     const access = enforcer.accessFor(actor, interaction, [], undefined);
     context.access = access;
     const headers = upstreamRequestHeaders(req.headers, context);
     const result = await enforcer.bulk.handle(path, req.method ?? 'GET', access, actor.clientId, headers);
-    sendResult(res, result, rewriters.for(publicOrigin(context, contextOptions) + mountPath), false, context.requestId);
-    return interaction;
+    return { result, rewriter: rewriters.for(publicOrigin(context, contextOptions) + mountPath), isHead: false };
+  }
+
+  /** Audit, then respond: the answer (or the error) leaves only once its audit event is durable. */
+  async function finish(req: IncomingMessage, res: ServerResponse, context: RequestContext, answer: Answer | undefined, error: unknown): Promise<void> {
+    const requestId = context.requestId;
+    let mapped: MappedError | undefined;
+    if (!answer) {
+      mapped = mapError(isUndiciError(error) ? toUpstreamError(error, config.upstream) : error, requestId);
+      if (mapped.code === 'INTERNAL' && !context.clientGone) logger.error({ requestId, err: error }, 'unexpected error');
+      else if (mapped.status >= 500 && !context.clientGone) logger.warn({ requestId, code: mapped.code, status: mapped.status }, 'upstream failure');
+    }
+    try {
+      await audit.commit(context, {
+        method: req.method ?? 'GET',
+        status: answer ? answer.result.status : mapped!.status,
+        ...(mapped ? { failure: mapped.code } : {}),
+        ...(answer ? { json: answer.result.json, location: headerText(answer.result.headers['location']) } : {}),
+      });
+    } catch (auditError) {
+      // No data without its audit record: whatever was about to be sent becomes a 503.
+      logger.error({ requestId, code: (auditError as { code?: unknown }).code }, 'audit event not committed: answering 503');
+      answer = undefined;
+      error = auditError;
+      mapped = mapError(auditError, requestId);
+    }
+    if (context.clientGone) {
+      logger.debug({ requestId }, 'the client closed the connection before the answer was complete');
+    } else if (answer) {
+      sendResult(res, answer.result, answer.rewriter, answer.isHead, requestId, answer.extraHeaders);
+    } else {
+      const headers: Record<string, string> = { 'x-request-id': requestId };
+      if (mapped!.status === 401 || mapped!.code === 'INSUFFICIENT_SCOPE') headers['www-authenticate'] = wwwAuthenticate(error);
+      if (mapped!.code === 'AUDIT_UNAVAILABLE') headers['retry-after'] = String(config.audit.retryAfterSeconds);
+      sendOperationOutcome(res, mapped!, headers);
+    }
+    if (!logger.isLevelEnabled('debug')) return;
+    logger.debug({
+      requestId,
+      method: req.method,
+      interaction: context.interaction?.kind,
+      resourceType: context.interaction?.resourceType,
+      status: context.clientGone ? 499 : res.statusCode, // 499: client closed (nginx's convention)
+      ...(context.access ? { decision: describeDecision(context.access.record) } : {}),
+      ms: Number(process.hrtime.bigint() - context.startedAt) / 1e6,
+    }, 'fhir request');
   }
 
   return (req, res) => {
-    let context: RequestContext | undefined;
-    let interaction: FhirInteraction | undefined;
-    const done = (error?: unknown) => {
-      const requestId = context?.requestId ?? 'unknown';
-      if (error !== undefined && context?.clientGone) {
-        logger.debug({ requestId }, 'the client closed the connection before the answer was complete');
-      } else if (error !== undefined) {
-        const mapped = mapError(isUndiciError(error) ? toUpstreamError(error, config.upstream) : error, requestId);
-        if (mapped.code === 'INTERNAL') logger.error({ requestId, err: error }, 'unexpected error');
-        else if (mapped.status >= 500) logger.warn({ requestId, code: mapped.code, status: mapped.status }, 'upstream failure');
-        const headers: Record<string, string> = { 'x-request-id': requestId };
-        if (mapped.status === 401 || mapped.code === 'INSUFFICIENT_SCOPE') headers['www-authenticate'] = wwwAuthenticate(error);
-        sendOperationOutcome(res, mapped, headers);
-      }
-      if (!logger.isLevelEnabled('debug')) return;
-      logger.debug({
-        requestId,
-        method: req.method,
-        interaction: (interaction ?? context?.interaction)?.kind,
-        resourceType: (interaction ?? context?.interaction)?.resourceType,
-        status: context?.clientGone ? 499 : res.statusCode, // 499: client closed (nginx's convention)
-        ...(context?.access ? { decision: describeDecision(context.access.record) } : {}),
-        ms: context ? Number(process.hrtime.bigint() - context.startedAt) / 1e6 : undefined,
-      }, 'fhir request');
-    };
+    let context: RequestContext;
     try {
       context = createRequestContext(req, contextOptions);
-      handle(req, res, context).then((i) => {
-        interaction = i;
-        done();
-      }, done);
     } catch (error) {
-      done(error);
+      void finish(req, res, fallbackContext(req), undefined, error);
+      return;
     }
+    // Cancelled only when the client goes away before the answer is complete.
+    const cancel: CancelToken = {};
+    res.on('close', () => {
+      if (!res.writableFinished) {
+        context.clientGone = true;
+        cancel.onCancel?.();
+      }
+    });
+    let handled: Promise<Answer>;
+    try {
+      handled = handle(req, res, context, cancel);
+    } catch (error) {
+      handled = Promise.reject(error);
+    }
+    handled.then(
+      (answer) => finish(req, res, context, answer, undefined),
+      (error: unknown) => finish(req, res, context, undefined, error),
+    ).catch((error: unknown) => {
+      logger.error({ requestId: context.requestId, err: error }, 'unexpected error while answering');
+      if (!res.headersSent) res.destroy();
+    });
   };
 }
 
@@ -220,12 +263,16 @@ function describeDecision(record: DecisionRecord): Record<string, unknown> {
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
+  return headerText(req.headers[name]);
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
   return typeof value === 'string' ? value : Array.isArray(value) ? value.join(',') : undefined;
 }
 
-function sendResult(res: ServerResponse, result: ExecutionResult, rewriter: BaseRewriter, isHead: boolean, requestId: string): void {
+function sendResult(res: ServerResponse, result: ExecutionResult, rewriter: BaseRewriter, isHead: boolean, requestId: string, extraHeaders?: Record<string, string>): void {
   const headers = clientResponseHeaders(result.headers as Record<string, string | string[] | undefined>, rewriter);
+  if (extraHeaders) Object.assign(headers, extraHeaders);
   headers['x-request-id'] = requestId;
   const body = result.body.length > 0 ? rewriter.rewriteBuffer(result.body) : result.body;
   if (body.length === 0) delete headers['content-type'];

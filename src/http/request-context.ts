@@ -3,8 +3,10 @@
  * otherwise generated, always echoed), the W3C trace context (https://www.w3.org/TR/trace-context/)
  * and the gateway's public base URL used for every link the client sees.
  */
-import type { RequestAccess } from '../policy/request-access.js';
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { InteractionKind } from '../fhir/interaction.js';
+import type { Actor } from '../policy/identity/actor.js';
+import type { RequestAccess } from '../policy/request-access.js';
 
 /** Span ids: a random per-process prefix and a counter; unique without a CSPRNG call per request. */
 const SPAN_PREFIX = randomBytes(4).toString('hex');
@@ -34,8 +36,15 @@ export interface RequestContext {
   readonly startedAt: bigint;
   /** Set when the client closed the connection before the answer was complete. */
   clientGone?: boolean;
-  /** Set once the request is classified, so even a refused request is logged with what it asked. */
-  interaction?: { readonly kind: string; readonly resourceType?: string | undefined };
+  /** Set once the request is classified, so even a refused request is logged and audited with what it asked. */
+  interaction?: { readonly kind: InteractionKind; readonly resourceType?: string; readonly operation?: string };
+  /** The path below the FHIR base and the raw query, for the audit event's query entity. */
+  path?: string;
+  rawQuery?: string;
+  /** Who is calling, once authenticated. */
+  actor?: Actor;
+  /** The `X-Break-Glass` reason, when the caller asked for emergency access. */
+  breakGlassReason?: string;
   /** The request's access decisions, once authenticated (what the audit event will record). */
   access?: RequestAccess;
 }
@@ -76,6 +85,13 @@ export function createRequestContext(req: IncomingMessage, options: ContextOptio
     host,
     startedAt: process.hrtime.bigint(),
   };
+}
+
+/** For a request refused before its context could be built (e.g. a malformed Host): enough to audit it. */
+export function fallbackContext(req: IncomingMessage): RequestContext {
+  const id = randomUUID();
+  const traceId = withoutDashes(id);
+  return { requestId: id, traceId, traceparent: `00-${traceId}-${nextSpanId()}-01`, clientAddress: req.socket.remoteAddress ?? 'unknown', proto: 'http', host: '', startedAt: process.hrtime.bigint() };
 }
 
 /** The origin clients must see: the configured public URL, or what the request was addressed to. */

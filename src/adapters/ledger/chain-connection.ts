@@ -60,7 +60,7 @@ export async function connectChain(options: ChainConnectionOptions): Promise<Cha
 }
 
 /** A bare JSON-RPC call: an ethers provider without a network would retry detection forever. */
-async function askChainId(rpcUrl: string, timeoutMs = 10_000): Promise<number> {
+export async function askChainId(rpcUrl: string, timeoutMs = 10_000): Promise<number> {
   try {
     const response = await fetch(rpcUrl, {
       method: 'POST',

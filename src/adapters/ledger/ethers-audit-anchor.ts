@@ -4,6 +4,7 @@
  * like the Merkle code's indices.
  */
 import { Contract, type Result, type TransactionReceipt } from 'ethers';
+import type { AuditAnchorPort } from '../../audit/anchor.js';
 import type { Bytes32 } from '../../policy/consent-model.js';
 import type { ChainConnection } from './chain-connection.js';
 import { contractInterface } from './contract-artifacts.js';
@@ -35,14 +36,16 @@ export interface RoleReceipt {
   readonly blockNumber: number;
 }
 
-export class EthersAuditAnchor {
+export class EthersAuditAnchor implements AuditAnchorPort {
   readonly anchorAddress: string;
+  readonly chainId: number;
   private readonly connection: ChainConnection;
   private readonly contract: Contract;
 
   constructor(options: { readonly connection: ChainConnection; readonly anchorAddress: string }) {
     this.connection = options.connection;
     this.anchorAddress = options.anchorAddress;
+    this.chainId = options.connection.chainId;
     this.contract = new Contract(options.anchorAddress, contractInterface('AuditAnchor'), options.connection.signer);
   }
 
@@ -80,6 +83,18 @@ export class EthersAuditAnchor {
   async findBySize(treeSize: bigint | number): Promise<AnchoredCheckpoint | null> {
     const [found, index, checkpoint] = await this.read<Result>('find a checkpoint', 'findBySize', BigInt(treeSize));
     return found ? toCheckpoint(Number(index), checkpoint as Result) : null;
+  }
+
+  /** The transaction that anchored a checkpoint, found through its Checkpoint event (indexed by tree size and index). */
+  async transactionOf(checkpoint: { readonly index: number; readonly treeSize: bigint; readonly blockNumber: number }): Promise<{ transactionHash: string; blockHash: string } | null> {
+    try {
+      const filter = this.contract.filters['Checkpoint']!(checkpoint.treeSize, null, checkpoint.index);
+      const logs = await this.contract.queryFilter(filter, checkpoint.blockNumber, checkpoint.blockNumber);
+      const log = logs[0];
+      return log ? { transactionHash: log.transactionHash, blockHash: log.blockHash } : null;
+    } catch (error) {
+      throw toLedgerError(error, 'find a checkpoint transaction', this.contract.interface);
+    }
   }
 
   // Roles: only the contract admin may change them.

@@ -1,0 +1,137 @@
+/**
+ * `custos audit verify` and `custos audit export`.
+ *
+ * verify recomputes every leaf from the stored events, rebuilds the Merkle tree, checks every
+ * on-chain checkpoint against it and the consistency between consecutive checkpoints, and names
+ * each event or checkpoint that fails (src/audit/verify.ts). It runs on the configured store, or on
+ * an exported file with `--file` (offline except for reading the chain: `--rpc` and `--contract`
+ * say which chain and contract to trust; by default those of the deployment record).
+ *
+ * Exit codes: 0 verified, 2 problems found, 1 could not verify (bad arguments, chain unreachable).
+ * In embedded mode the store and the local chain belong to the running gateway: stop it first, or
+ * download an export from the admin API and verify that.
+ */
+import { createWriteStream } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig } from '../config/load-config.js';
+import type { CustosConfig } from '../config/types.js';
+import { CustosError } from '../errors.js';
+
+interface VerifyFlags { config?: string; file?: string; rpc?: string; contract?: string; json?: boolean }
+interface ExportFlags { config?: string; out: string }
+
+export function registerAuditCommand(program: Command): void {
+  const audit = program.command('audit').description('verify and export the tamper-evident audit log');
+  audit
+    .command('verify')
+    .description('recompute every event hash, rebuild the Merkle tree and check it against the on-chain checkpoints')
+    .option('-c, --config <file>', 'configuration file (same as CUSTOS_CONFIG)')
+    .option('-f, --file <export>', 'verify an exported file instead of the configured store')
+    .option('--rpc <url>', 'EVM JSON-RPC endpoint to read checkpoints from (default: chain.rpcUrl, or the embedded chain)')
+    .option('--contract <address>', 'the AuditAnchor contract to trust (default: the deployment record)')
+    .option('--json', 'print the report as JSON')
+    .action(async (flags: VerifyFlags) => {
+      try {
+        const report = await runVerify(flags);
+        process.exit(report ? 0 : 2);
+      } catch (error) {
+        process.stderr.write(`custos audit verify: ${error instanceof CustosError ? error.message : String(error)}\n`);
+        process.exit(1);
+      }
+    });
+  audit
+    .command('export')
+    .description('write the whole log (events, hashes, links, checkpoints) to an NDJSON file a verifier can check')
+    .option('-c, --config <file>', 'configuration file (same as CUSTOS_CONFIG)')
+    .requiredOption('-o, --out <file>', 'where to write the export')
+    .action(async (flags: ExportFlags) => {
+      try {
+        const written = await runExport(flags);
+        process.stdout.write(`custos audit export: ${written.events} events written to ${written.path}\n`);
+      } catch (error) {
+        process.stderr.write(`custos audit export: ${error instanceof CustosError ? error.message : String(error)}\n`);
+        process.exit(1);
+      }
+    });
+}
+
+function configFrom(flags: { config?: string }): CustosConfig {
+  return loadConfig({ env: { ...process.env, ...(flags.config ? { CUSTOS_CONFIG: flags.config } : {}) } });
+}
+
+/** Prints the report; true when the log verified. */
+async function runVerify(flags: VerifyFlags): Promise<boolean> {
+  const config = configFrom(flags);
+  const { verifyAuditLog } = await import('../audit/verify.js');
+  const { readExportFile } = await import('../audit/export-file.js');
+  const { openAuditStore } = await import('../compose/audit.js');
+  const file = flags.file ? await readExportFile(resolve(flags.file)) : undefined;
+  const chain = await chainFor(config, flags, file?.header.contract);
+  try {
+    const anchored = await chain.read();
+    let report;
+    if (file) {
+      report = await verifyAuditLog(file.events, anchored.checkpoints);
+    } else {
+      const store = await openAuditStore(config);
+      try {
+        report = await verifyAuditLog(store.scan(0, await store.size()), anchored.checkpoints);
+      } finally {
+        await store.close();
+      }
+    }
+    if (flags.json) {
+      process.stdout.write(JSON.stringify({ chainId: anchored.chainId, contract: anchored.contract, ...report }, null, 2) + '\n');
+    } else {
+      const lines = [
+        `chain ${anchored.chainId}, AuditAnchor ${anchored.contract}: ${anchored.checkpoints.length} checkpoints`,
+        `log: ${report.events} events, root ${report.root}`,
+        report.ok ? `VERIFIED: every event hashes to its leaf, every checkpoint matches the log, and they are consistent (proven up to tree size ${report.verifiedUpTo})` : `FAILED: ${report.problems.length + report.problemsOmitted} problems`,
+        ...report.problems.map((p) => `  - ${p.kind}: ${p.message}`),
+        ...(report.problemsOmitted > 0 ? [`  … and ${report.problemsOmitted} more`] : []),
+      ];
+      if (report.ok && report.verifiedUpTo < report.events) lines.push(`note: the last ${report.events - report.verifiedUpTo} events are not anchored yet`);
+      process.stdout.write(lines.join('\n') + '\n');
+    }
+    return report.ok;
+  } finally {
+    await chain.close();
+  }
+}
+
+async function runExport(flags: ExportFlags): Promise<{ events: number; path: string }> {
+  const config = configFrom(flags);
+  const { openAuditStore } = await import('../compose/audit.js');
+  const { writeAuditExport } = await import('../audit/export-writer.js');
+  const deployment = await deploymentOf(config);
+  const store = await openAuditStore(config);
+  const path = resolve(flags.out);
+  try {
+    const out = createWriteStream(path);
+    const events = await writeAuditExport(store, { chainId: deployment.chainId, contract: deployment.auditAnchor }, out);
+    await new Promise<void>((ok, fail) => out.end((error?: Error | null) => (error ? fail(error) : ok())));
+    return { events, path };
+  } finally {
+    await store.close();
+  }
+}
+
+async function deploymentOf(config: CustosConfig) {
+  const { localDeploymentFile, readDeploymentRecord } = await import('../adapters/ledger/deployment-record.js');
+  const file = config.chain.deploymentFile ?? localDeploymentFile(resolve(config.dataDir));
+  const record = readDeploymentRecord(file);
+  if (!record) throw new CustosError('CONFIG_INVALID', `no deployment record at ${file}: start the gateway once (embedded) or run \`custos chain deploy\``);
+  return record;
+}
+
+/** The chain to read checkpoints from: --rpc, chain.rpcUrl, or the embedded chain started from dataDir. */
+async function chainFor(config: CustosConfig, flags: VerifyFlags, fileContract: string | undefined) {
+  const { readAnchoredCheckpoints } = await import('../adapters/ledger/checkpoint-reader.js');
+  const contract = flags.contract ?? fileContract ?? (await deploymentOf(config)).auditAnchor;
+  const rpc = flags.rpc ?? config.chain.rpcUrl;
+  if (rpc) return { read: () => readAnchoredCheckpoints(rpc, contract), close: async () => undefined };
+  const { startLocalChain } = await import('../adapters/ledger/local-chain.js');
+  const chain = await startLocalChain({ dataDir: resolve(config.dataDir) });
+  return { read: () => readAnchoredCheckpoints(chain.rpcUrl, contract), close: () => chain.close() };
+}

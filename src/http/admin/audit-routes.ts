@@ -1,0 +1,150 @@
+/**
+ * Admin API for the audit log (`/admin/audit`): search events, one event with its inclusion proof
+ * and the anchored checkpoint that covers it, checkpoints and anchoring status, consistency proofs
+ * between tree sizes, the tree head, and the whole log as an export file.
+ *
+ * Who: the `custos/auditor` (compliance officer) or `custos/admin` scope. Patient and actor
+ * criteria travel in a POST body, never in a URL (URLs end up in access logs).
+ */
+import express, { type Request, type Response, type Router } from 'express';
+import type { AnchorScheduler } from '../../audit/anchor-scheduler.js';
+import type { AuditLog } from '../../audit/audit-log.js';
+import { writeAuditExport } from '../../audit/export-writer.js';
+import type { AuditSearch, AuditStore, CheckpointRecord, StoredAuditEvent } from '../../audit/store.js';
+import { CustosError } from '../../errors.js';
+import { validateBody } from './json-body-validator.js';
+
+export const AUDITOR_SCOPES = ['custos/auditor', 'custos/admin'] as const;
+
+export interface AuditRouteDeps {
+  /** The caller's raw scopes, once authenticated. */
+  authenticate(authorization: string | undefined): Promise<{ readonly scopes: readonly string[] }>;
+  readonly store: AuditStore;
+  readonly log: AuditLog;
+  readonly anchoring: AnchorScheduler;
+  readonly chain: { readonly chainId: number; readonly contract: string };
+  /** e.g. `https://explorer.example.org/tx/` (issue 6 console links); null when none. */
+  readonly explorerTxUrl?: string | null;
+}
+
+/** An ISO 8601 date or date-time (FHIR dateTime without partial years). */
+const DATE_TIME = '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2}))?$';
+
+const searchSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    patient: { type: 'string', pattern: '^Patient/[A-Za-z0-9\\-.]{1,64}$' },
+    actor: { type: 'string', minLength: 1, maxLength: 256 },
+    from: { type: 'string', pattern: DATE_TIME },
+    to: { type: 'string', pattern: DATE_TIME },
+    outcome: { enum: [0, 4, 8, 12] },
+    breakGlass: { type: 'boolean' },
+    after: { type: 'integer', minimum: -1 },
+    limit: { type: 'integer', minimum: 1, maximum: 1000 },
+  },
+} as const;
+
+interface SearchBody { patient?: string; actor?: string; from?: string; to?: string; outcome?: 0 | 4 | 8 | 12; breakGlass?: boolean; after?: number; limit?: number }
+
+export function createAuditRouter(deps: AuditRouteDeps): Router {
+  const router = express.Router();
+  router.use(express.json({ limit: '16kb', type: ['application/json'] }));
+  const requireAuditor = async (req: Request) => {
+    const who = await deps.authenticate(req.headers.authorization);
+    if (!AUDITOR_SCOPES.some((s) => who.scopes.includes(s))) {
+      throw new CustosError('INSUFFICIENT_SCOPE', `reading the audit log needs the scope ${AUDITOR_SCOPES.join(' or ')}`);
+    }
+  };
+
+  router.post('/events/_search', async (req: Request, res: Response) => {
+    await requireAuditor(req);
+    const body = validateBody<SearchBody>(searchSchema, req.body ?? {});
+    const limit = body.limit ?? 100;
+    const filter: AuditSearch = {
+      limit,
+      ...(body.patient ? { patient: body.patient } : {}),
+      ...(body.actor ? { actor: body.actor } : {}),
+      ...(body.from ? { from: Date.parse(body.from) } : {}),
+      ...(body.to ? { to: Date.parse(body.to) } : {}),
+      ...(body.outcome !== undefined ? { outcome: body.outcome } : {}),
+      ...(body.breakGlass !== undefined ? { breakGlass: body.breakGlass } : {}),
+      ...(body.after !== undefined ? { afterIndex: body.after } : {}),
+    };
+    const events = await deps.store.search(filter);
+    const last = events.at(-1);
+    res.json({ events: events.map(summary), next: events.length === limit && last ? { after: last.index } : null });
+  });
+
+  router.get('/events/:index', async (req: Request, res: Response) => {
+    await requireAuditor(req);
+    const index = indexParam(req.params['index']);
+    const event = await deps.store.event(index);
+    if (!event || index >= deps.log.size) throw new CustosError('NOT_FOUND', `no sequenced audit event ${index} (the log holds ${deps.log.size})`);
+    const checkpoint = await coveringCheckpoint(deps.store, index);
+    const treeSize = checkpoint?.treeSize ?? deps.log.size;
+    res.json({
+      ...summary(event),
+      leafHash: event.leafHash.toString('hex'),
+      canonical: event.canonical.toString('utf8'),
+      inclusionProof: { leafIndex: index, treeSize, root: deps.log.head(treeSize).root, hashes: deps.log.tree.inclusionProof(index, treeSize).map((h) => h.toString('hex')) },
+      checkpoint: checkpoint ? describeCheckpoint(checkpoint, deps.explorerTxUrl) : null,
+      ...(checkpoint ? {} : { note: 'not anchored yet: the proof is against the current tree head; the next checkpoint will cover it' }),
+    });
+  });
+
+  router.get('/checkpoints', async (req: Request, res: Response) => {
+    await requireAuditor(req);
+    const checkpoints = await deps.store.checkpoints();
+    const status = deps.anchoring.status();
+    res.json({
+      chain: deps.chain,
+      head: deps.log.head(),
+      anchoring: { unanchored: status.unanchored, chainHealthy: status.chainHealthy, lastError: status.lastError, sequencer: deps.log.isSequencer },
+      checkpoints: checkpoints.map((c) => describeCheckpoint(c, deps.explorerTxUrl)),
+    });
+  });
+
+  router.get('/consistency', async (req: Request, res: Response) => {
+    await requireAuditor(req);
+    const from = indexParam(req.query['from']);
+    const to = req.query['to'] === undefined ? deps.log.size : indexParam(req.query['to']);
+    if (from > to || to > deps.log.size) throw new CustosError('INVALID_REQUEST', `need 0 <= from <= to <= ${deps.log.size} (the log's size)`);
+    res.json({ from, to, rootFrom: deps.log.head(from).root, rootTo: deps.log.head(to).root, hashes: deps.log.tree.consistencyProof(from, to).map((h) => h.toString('hex')) });
+  });
+
+  router.get('/head', async (req: Request, res: Response) => {
+    await requireAuditor(req);
+    res.json(deps.log.head());
+  });
+
+  router.get('/export', async (req: Request, res: Response) => {
+    await requireAuditor(req);
+    res.status(200).type('application/x-ndjson').setHeader('content-disposition', 'attachment; filename="custos-audit-export.ndjson"');
+    await writeAuditExport(deps.store, deps.chain, res);
+    res.end();
+  });
+
+  return router;
+}
+
+function summary(event: StoredAuditEvent) {
+  const f = event.facts;
+  return { index: event.index, eventId: f.eventId, requestId: f.requestId, recorded: new Date(f.recorded).toISOString(), outcome: f.outcome, breakGlass: f.breakGlass, actor: f.actor, clientId: f.clientId, patients: f.patients, event: JSON.parse(event.canonical.toString('utf8')) as unknown };
+}
+
+/** The first checkpoint whose tree contains the event: the one its inclusion proof is checked against. */
+async function coveringCheckpoint(store: AuditStore, index: number): Promise<CheckpointRecord | undefined> {
+  return (await store.checkpoints()).find((c) => c.treeSize > index);
+}
+
+function describeCheckpoint(c: CheckpointRecord, explorerTxUrl: string | null | undefined) {
+  return { ...c, ...(explorerTxUrl ? { explorerUrl: explorerTxUrl + c.transactionHash } : {}) };
+}
+
+function indexParam(value: unknown): number {
+  const text = typeof value === 'string' ? value : '';
+  if (!/^\d{1,15}$/.test(text)) throw new CustosError('INVALID_REQUEST', 'give the index / tree size as a non-negative integer');
+  return Number(text);
+}
+

@@ -1,0 +1,77 @@
+/**
+ * The pipeline's audit step: collects what the request did from its RequestContext (who, what was
+ * decided, what went back) into one AuditEvent and waits until the recorder has made it durable.
+ * The response leaves only after this resolves (ARCHITECTURE.md: "the response body leaves only
+ * after its audit event is committed"); if it rejects, the caller answers 503 instead.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AuditInput, AuditSubject } from '../audit/audit-event.js';
+import type { AuditRecorder } from '../audit/audit-recorder.js';
+import { toAuditRecord } from '../audit/audit-record.js';
+import { returnedResources } from '../audit/returned-resources.js';
+import type { RequestContext } from './request-context.js';
+
+export interface AuditTrail {
+  /** Records the request's event; resolves when it is durable. */
+  commit(context: RequestContext, outcome: RequestOutcome): Promise<void>;
+}
+
+export interface RequestOutcome {
+  readonly method: string;
+  readonly status: number;
+  /** The error code when the request failed (CONSENT_DENIED, UPSTREAM_TIMEOUT, ...). */
+  readonly failure?: string;
+  /** What was sent back (filtered): resources are listed from it. */
+  readonly json?: unknown;
+  readonly location?: string;
+}
+
+export function createAuditTrail(recorder: AuditRecorder, gateway: { readonly id: string; readonly baseUrl: string }): AuditTrail {
+  return {
+    commit(context, outcome) {
+      const input: AuditInput = {
+        eventId: randomUUID(),
+        recorded: Date.now(),
+        requestId: context.requestId,
+        traceId: context.traceId,
+        method: outcome.method,
+        ...(context.interaction ? { interaction: context.interaction } : {}),
+        path: context.path ?? '',
+        query: context.rawQuery ?? '',
+        status: context.clientGone ? 499 : outcome.status,
+        ...(outcome.failure ? { failure: outcome.failure } : {}),
+        clientGone: context.clientGone === true,
+        clientAddress: context.clientAddress,
+        ...(context.actor ? { who: subjectOf(context.actor) } : {}),
+        ...(context.access ? { decision: decisionOf(context.access.record) } : {}),
+        ...(context.breakGlassReason !== undefined ? { breakGlassReason: context.breakGlassReason } : {}),
+        resources: outcome.status < 400 ? returnedResources(outcome.json, outcome.location) : [],
+        gateway,
+      };
+      return recorder.record(toAuditRecord(input));
+    },
+  };
+}
+
+function subjectOf(actor: NonNullable<RequestContext['actor']>): AuditSubject {
+  return {
+    subject: actor.subject,
+    issuer: actor.issuer,
+    clientId: actor.clientId,
+    tokenId: actor.tokenId,
+    ...(actor.fhirUser ? { fhirUser: actor.fhirUser } : {}),
+    ...(actor.organization ? { organization: actor.organization } : {}),
+    ...(actor.purposeOfUse ? { purposeOfUse: actor.purposeOfUse } : {}),
+  };
+}
+
+function decisionOf(record: NonNullable<RequestContext['access']>['record']): AuditInput['decision'] {
+  return {
+    permitted: record.permitted,
+    denied: record.denied,
+    rules: [...record.rules],
+    grantIds: [...record.grantIds],
+    patients: [...record.patients],
+    breakGlass: record.breakGlass,
+  };
+}
