@@ -27,7 +27,7 @@ export interface ComposedAudit {
 
 export async function openAuditStore(config: CustosConfig): Promise<AuditStore> {
   return config.audit.postgresUrl
-    ? PgAuditStore.open({ connectionString: config.audit.postgresUrl })
+    ? PgAuditStore.open({ connectionString: config.audit.postgresUrl, schema: config.audit.postgresSchema })
     : FileAuditStore.open({ dir: join(resolve(config.dataDir), 'audit') });
 }
 

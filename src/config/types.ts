@@ -47,6 +47,7 @@ export interface CustosConfig {
   };
   readonly audit: {
     readonly postgresUrl: string | null;
+    readonly postgresSchema: string;
     readonly instanceId: string | null;
     readonly anchorIntervalMs: number;
     readonly sequenceIntervalMs: number;
