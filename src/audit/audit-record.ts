@@ -3,13 +3,12 @@
  * (so anyone can recompute its hash), its RFC 9162 leaf hash `SHA-256(0x00 ‖ canonical event)`,
  * and the fields the admin API searches by.
  */
-import { canonicalJson } from '../fhir/canonical-json.js';
-import { buildAuditEvent, outcomeOf, type AuditInput } from './audit-event.js';
+import { canonicalAuditEvent, outcomeOf, type AuditInput } from './audit-event.js';
 import { leafHash } from './merkle.js';
 import type { AuditRecord } from './store.js';
 
 export function toAuditRecord(input: AuditInput): AuditRecord {
-  const canonical = Buffer.from(canonicalJson(buildAuditEvent(input)), 'utf8');
+  const canonical = Buffer.from(canonicalAuditEvent(input), 'utf8');
   const who = input.who;
   return {
     canonical,

@@ -95,12 +95,24 @@ describe('AuditEvent (IHE BALP)', () => {
     assert.equal(buildAuditEvent({ ...base, status: 504, failure: 'UPSTREAM_TIMEOUT' })['outcome'], '8');
   });
 
-  it('is stored in RFC 8785 canonical form whose leaf hash anyone can recompute', () => {
-    const record = toAuditRecord(base);
-    const text = record.canonical.toString('utf8');
-    assert.equal(text, canonicalJson(JSON.parse(text)));
-    const expected = createHash('sha256').update(Buffer.from([0])).update(record.canonical).digest();
-    assert.deepEqual(record.leafHash, expected);
+  it('is written in RFC 8785 canonical form, whatever the request, and its leaf hash anyone can recompute', () => {
+    const { who: _who, decision: _d, ...anonymous } = base;
+    const variants: AuditInput[] = [
+      base,
+      { ...base, interaction: { kind: 'search-type', resourceType: 'Observation' }, query: 'name=Müller&_count=5', resources: ['Observation/a', 'Patient/b/_history/2'] },
+      { ...base, status: 403, failure: 'CONSENT_DENIED', resources: [], decision: { permitted: 0, denied: 3, rules: ['no-grant', 'denial'], grantIds: ['0xb', '0xa'], patients: ['p2', 'p1'], breakGlass: false } },
+      { ...base, breakGlassReason: 'Notfall: Patient bewusstlos \u2028 "quoted" \ud83d\ude91' },
+      { ...anonymous, status: 401, failure: 'UNAUTHENTICATED', resources: [] },
+      { ...base, clientGone: true, status: 499, who: { ...base.who!, fhirUser: undefined as unknown as string, organization: undefined as unknown as string } },
+      { ...anonymous, interaction: undefined as unknown as AuditInput['interaction'], status: 400, failure: 'INVALID_REQUEST', resources: [] },
+    ];
+    for (const variant of variants) {
+      const record = toAuditRecord(variant);
+      const text = record.canonical.toString('utf8');
+      assert.equal(text, canonicalJson(JSON.parse(text)), `not canonical: ${text.slice(0, 120)}`);
+      const expected = createHash('sha256').update(Buffer.from([0])).update(record.canonical).digest();
+      assert.deepEqual(record.leafHash, expected);
+    }
   });
 
   it('keeps hostile request ids and reasons as data: canonical JSON escapes them, the structure stays', () => {

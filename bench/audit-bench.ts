@@ -1,0 +1,144 @@
+/**
+ * The audit log's own figures (issue 5), each measured here rather than assumed:
+ *
+ *   node dist/bench/audit-bench.js store  [--events 200000] [--concurrency 256]  events/s each store sustains
+ *   node dist/bench/audit-bench.js verify [--events 1000000]                      time to verify a log
+ *   node dist/bench/audit-bench.js gas    [--checkpoints 20]                      gas per checkpoint on anvil
+ *
+ * Events are real AuditEvents (buildAuditEvent + RFC 8785 + leaf hash) of a consented read, ~1.6 KB
+ * each, with varying patients and actors. `store` drives the group-commit recorder with many
+ * requests in flight, as the gateway does under load; every append is synced. `verify` fills an
+ * embedded store, anchors checkpoints on a real local anvil, and times `verifyAuditLog` over a full
+ * scan (the work `custos audit verify` does). Results print as one JSON object per line.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import pgClient from 'pg';
+import { join } from 'node:path';
+import { FileAuditStore } from '../src/adapters/store/file-audit-store.js';
+import { PgAuditStore } from '../src/adapters/store/pg-audit-store.js';
+import { connectChain } from '../src/adapters/ledger/chain-connection.js';
+import { deployContracts } from '../src/adapters/ledger/deploy.js';
+import { EthersAuditAnchor } from '../src/adapters/ledger/ethers-audit-anchor.js';
+import { readAnchoredCheckpoints } from '../src/adapters/ledger/checkpoint-reader.js';
+import { startLocalChain } from '../src/adapters/ledger/local-chain.js';
+import type { AuditInput } from '../src/audit/audit-event.js';
+import { AuditRecorder } from '../src/audit/audit-recorder.js';
+import { toAuditRecord } from '../src/audit/audit-record.js';
+import { MerkleTree } from '../src/audit/merkle-tree.js';
+import { toHex } from '../src/audit/audit-log.js';
+import type { AuditRecord, AuditStore } from '../src/audit/store.js';
+import { verifyAuditLog } from '../src/audit/verify.js';
+
+const PG_URL = process.env['CUSTOS_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+function flag(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+function sampleEvent(i: number): AuditRecord {
+  const patient = `pat-${String(i % 5000).padStart(4, '0')}`;
+  const input: AuditInput = {
+    eventId: randomUUID(), recorded: Date.now(), requestId: randomUUID(), traceId: randomBytes(16).toString('hex'), method: 'GET',
+    interaction: { kind: 'read', resourceType: 'Observation' }, path: `/Observation/obs-${i}`, query: '', status: 200, clientGone: false, clientAddress: '10.1.2.3',
+    who: { subject: `user-${i % 300}`, issuer: 'https://idp.example.org', fhirUser: `Practitioner/prac-${i % 300}`, clientId: 'ehr-app', tokenId: randomBytes(32).toString('base64url'), purposeOfUse: 'TREAT', organization: 'Organization/org-1' },
+    decision: { permitted: 1, denied: 0, rules: ['grant'], grantIds: ['0x' + randomBytes(32).toString('hex')], patients: [patient], breakGlass: false },
+    resources: [`Observation/obs-${i}/_history/1`], gateway: { id: 'bench-gw', baseUrl: 'http://127.0.0.1:8080/fhir' },
+  };
+  return toAuditRecord(input);
+}
+
+async function storeThroughput(name: string, store: AuditStore, events: number, concurrency: number): Promise<void> {
+  const recorder = new AuditRecorder(store, { maxBatch: 2000, maxPending: 1_000_000, retryAfterSeconds: 1 });
+  const records = Array.from({ length: events }, (_, i) => sampleEvent(i));
+  let next = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < records.length) await recorder.record(records[next++]!);
+  }));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const stats = recorder.stats();
+  console.log(JSON.stringify({ bench: 'audit-store', store: name, events, concurrency, seconds: +seconds.toFixed(2), eventsPerSecond: Math.round(events / seconds), batches: stats.batches, meanBatch: Math.round(events / stats.batches), bytesPerEvent: Math.round(records.reduce((a, r) => a + r.canonical.length, 0) / events) }));
+}
+
+async function benchStores(): Promise<void> {
+  const events = flag('events', 200_000);
+  const concurrency = flag('concurrency', 256);
+  const dir = mkdtempSync(join(tmpdir(), 'custos-audit-bench-'));
+  const file = await FileAuditStore.open({ dir });
+  await storeThroughput('file (embedded)', file, events, concurrency);
+  await file.close();
+  rmSync(dir, { recursive: true, force: true });
+  const schema = `bench_${randomBytes(4).toString('hex')}`;
+  const pg = await PgAuditStore.open({ connectionString: PG_URL, schema });
+  try {
+    await storeThroughput('postgresql', pg, events, concurrency);
+  } finally {
+    await pg.close();
+    const client = new pgClient.Client({ connectionString: PG_URL });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.end();
+  }
+}
+
+async function benchVerify(): Promise<void> {
+  const events = flag('events', 1_000_000);
+  const dataDir = mkdtempSync(join(tmpdir(), 'custos-verify-bench-'));
+  const store = await FileAuditStore.open({ dir: join(dataDir, 'audit') });
+  const tree = new MerkleTree();
+  const fillStarted = Date.now();
+  for (let i = 0; i < events; i += 2000) {
+    const batch = Array.from({ length: Math.min(2000, events - i) }, (_, k) => sampleEvent(i + k));
+    await store.append(batch);
+    for (const r of batch) tree.append(r.leafHash);
+  }
+  await store.sequence(events);
+  const fillSeconds = (Date.now() - fillStarted) / 1000;
+  // Ten checkpoints on a real chain, as the gateway would have anchored them over time.
+  const chain = await startLocalChain({ dataDir });
+  const connection = await connectChain({ rpcUrl: chain.rpcUrl, privateKey: chain.devKey(0) });
+  const deployment = await deployContracts({ connection, model: 'opt-in' });
+  const anchor = new EthersAuditAnchor({ connection, anchorAddress: deployment.auditAnchor });
+  for (let k = 1; k <= 10; k++) {
+    const size = Math.floor((events * k) / 10);
+    await anchor.anchor(size, toHex(tree.root(size)));
+  }
+  const rss0 = process.memoryUsage().rss;
+  const started = process.hrtime.bigint();
+  const { checkpoints } = await readAnchoredCheckpoints(chain.rpcUrl, deployment.auditAnchor);
+  const report = await verifyAuditLog(store.scan(0, await store.size()), checkpoints);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  console.log(JSON.stringify({ bench: 'audit-verify', events, ok: report.ok, checkpoints: checkpoints.length, seconds: +seconds.toFixed(2), eventsPerSecond: Math.round(events / seconds), rssGrowthMB: Math.round((process.memoryUsage().rss - rss0) / 1e6), fillSeconds: +fillSeconds.toFixed(1) }));
+  connection.close();
+  await chain.close();
+  await store.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+async function benchGas(): Promise<void> {
+  const count = flag('checkpoints', 20);
+  const dataDir = mkdtempSync(join(tmpdir(), 'custos-gas-bench-'));
+  const chain = await startLocalChain({ dataDir });
+  const connection = await connectChain({ rpcUrl: chain.rpcUrl, privateKey: chain.devKey(0) });
+  const deployment = await deployContracts({ connection, model: 'opt-in' });
+  const anchor = new EthersAuditAnchor({ connection, anchorAddress: deployment.auditAnchor });
+  const gas: number[] = [];
+  for (let k = 1; k <= count; k++) gas.push(Number((await anchor.anchor(k * 1000, '0x' + randomBytes(32).toString('hex'))).gasUsed));
+  const sorted = [...gas].sort((a, b) => a - b);
+  console.log(JSON.stringify({ bench: 'audit-gas', checkpoints: count, first: gas[0], median: sorted[Math.floor(count / 2)], max: sorted.at(-1) }));
+  connection.close();
+  await chain.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+const command = process.argv[2];
+if (command === 'store') await benchStores();
+else if (command === 'verify') await benchVerify();
+else if (command === 'gas') await benchGas();
+else {
+  console.error('usage: node dist/bench/audit-bench.js store|verify|gas [--events N] [--concurrency N] [--checkpoints N]');
+  process.exit(2);
+}
