@@ -8,8 +8,8 @@
  * say which chain and contract to trust; by default those of the deployment record).
  *
  * Exit codes: 0 verified, 2 problems found, 1 could not verify (bad arguments, chain unreachable).
- * In embedded mode the store and the local chain belong to the running gateway: stop it first, or
- * download an export from the admin API and verify that.
+ * The store is opened read-only (no writer lock), but in embedded mode the local chain belongs to
+ * the running gateway: stop it first, or download an export from the admin API and verify that.
  */
 import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
@@ -74,7 +74,7 @@ async function runVerify(flags: VerifyFlags): Promise<boolean> {
     if (file) {
       report = await verifyAuditLog(file.events, anchored.checkpoints);
     } else {
-      const store = await openAuditStore(config);
+      const store = await openAuditStore(config, { readOnly: true });
       try {
         report = await verifyAuditLog(store.scan(0, await store.size()), anchored.checkpoints);
       } finally {
@@ -105,7 +105,7 @@ async function runExport(flags: ExportFlags): Promise<{ events: number; path: st
   const { openAuditStore } = await import('../compose/audit.js');
   const { writeAuditExport } = await import('../audit/export-writer.js');
   const deployment = await deploymentOf(config);
-  const store = await openAuditStore(config);
+  const store = await openAuditStore(config, { readOnly: true });
   const path = resolve(flags.out);
   try {
     const out = createWriteStream(path);

@@ -25,10 +25,11 @@ export interface ComposedAudit {
   close(): Promise<void>;
 }
 
-export async function openAuditStore(config: CustosConfig): Promise<AuditStore> {
+/** The configured store; `readOnly` (verify, export) opens the embedded one without its writer lock. */
+export async function openAuditStore(config: CustosConfig, options: { readOnly?: boolean } = {}): Promise<AuditStore> {
   return config.audit.postgresUrl
     ? PgAuditStore.open({ connectionString: config.audit.postgresUrl, schema: config.audit.postgresSchema })
-    : FileAuditStore.open({ dir: join(resolve(config.dataDir), 'audit') });
+    : FileAuditStore.open({ dir: join(resolve(config.dataDir), 'audit'), ...(options.readOnly ? { readOnly: true } : {}) });
 }
 
 export async function composeAudit(config: CustosConfig, anchor: AuditAnchorPort, logger: Logger): Promise<ComposedAudit> {

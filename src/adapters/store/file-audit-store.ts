@@ -13,7 +13,8 @@
  * exactly what the verifier sees. Leaf index n is the n-th record in the file.
  * On open, the file is read once to rebuild compact in-memory indexes (`file-audit-index.ts`) and to
  * drop an unfinished last write (`file-audit-recovery.ts`), which is kept aside in
- * `events.log.torn-*` rather than destroyed.
+ * `events.log.torn-*` rather than destroyed. `readOnly` opens a lock-free snapshot for a verifier
+ * or an export running beside a live gateway.
  */
 import { constants } from 'node:fs';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';

@@ -176,6 +176,7 @@ describe('audit faults', () => {
       const cli = new URL('../../../src/cli/main.js', import.meta.url).pathname;
       // Its own process group: the kill takes the gateway and its anvil child at once, like a crash of the box.
       const child = spawn(process.execPath, [cli, 'start', '--config', configFile], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
+      const exited = new Promise((r) => child.once('exit', r));
       const fhirBase = await new Promise<string>((resolve, reject) => {
         let out = '';
         const timer = setTimeout(() => reject(new Error(`gateway did not start: ${out}`)), 60_000);
@@ -216,7 +217,7 @@ describe('audit faults', () => {
       process.kill(-child.pid!, 'SIGKILL');
       stop = true;
       await Promise.all(workers);
-      await new Promise((r) => child.once('exit', r));
+      await exited;
       assert.ok(acknowledged.length > 100, `load ran (${acknowledged.length} answers)`);
 
       const store = await FileAuditStore.open({ dir: join(dataDir, 'audit') });
