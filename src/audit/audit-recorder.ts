@@ -14,6 +14,14 @@ import type { AuditRecord, AuditStore } from './store.js';
 
 export interface AuditRecorderOptions {
   readonly maxBatch: number;
+  /**
+   * When the last write carried more than one event (the gateway is busy), wait this long for more
+   * before the next write (PostgreSQL's commit_delay): each sync costs ~150-250 µs of CPU on these
+   * VMs, so fuller batches buy throughput for at most this much latency. 0: never wait.
+   */
+  readonly commitDelayMs?: number;
+  /** With a commit delay, write at once when this many events are waiting. */
+  readonly fullBatch?: number;
   readonly maxPending: number;
   readonly retryAfterSeconds: number;
   /** Told about each failed batch (for the log: never event contents). */
@@ -40,6 +48,8 @@ export interface AuditRecorderStats {
 export class AuditRecorder {
   private queue: Waiting[] = [];
   private writing = false;
+  private lingering: NodeJS.Timeout | undefined;
+  private lastBatch = 0;
   private refuseUntil = 0;
   private readonly now: () => number;
   private counts = { committed: 0, batches: 0, failed: 0, refused: 0 };
@@ -61,6 +71,11 @@ export class AuditRecorder {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ record, resolve, reject });
       if (!this.writing) this.flush();
+      else if (this.lingering && this.queue.length >= (this.options.fullBatch ?? 32)) {
+        clearTimeout(this.lingering);
+        this.lingering = undefined;
+        this.write();
+      }
     });
   }
 
@@ -79,9 +94,22 @@ export class AuditRecorder {
       return;
     }
     this.writing = true;
+    const delay = this.options.commitDelayMs ?? 0;
+    if (delay > 0 && this.lastBatch > 1 && !this.lingering && this.queue.length < (this.options.fullBatch ?? 32)) {
+      this.lingering = setTimeout(() => {
+        this.lingering = undefined;
+        this.write();
+      }, delay);
+      return;
+    }
+    this.write();
+  }
+
+  private write(): void {
     const batch = this.queue.length <= this.options.maxBatch ? this.queue : this.queue.slice(0, this.options.maxBatch);
     this.queue = batch === this.queue ? [] : this.queue.slice(batch.length);
     const records = batch.map((w) => w.record);
+    this.lastBatch = batch.length;
     this.store.append(records).then(
       () => {
         this.counts.committed += batch.length;
@@ -101,6 +129,7 @@ export class AuditRecorder {
         this.queue = [];
         for (const w of behind) w.reject(refusal);
         this.counts.failed += behind.length;
+        this.lastBatch = 0;
         this.writing = false;
       },
     );

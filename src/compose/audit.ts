@@ -41,6 +41,7 @@ export async function composeAudit(config: CustosConfig, anchor: AuditAnchorPort
   });
   const recorder = new AuditRecorder(store, {
     maxBatch: config.audit.maxBatch,
+    commitDelayMs: config.audit.commitDelayMs,
     maxPending: config.audit.maxPending,
     retryAfterSeconds: config.audit.retryAfterSeconds,
     onFailure: (error, events) => logger.error({ events, code: (error as { code?: unknown }).code, detail: (error as Error).message }, 'audit store could not commit a batch: those requests got 503'),

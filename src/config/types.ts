@@ -51,6 +51,7 @@ export interface CustosConfig {
     readonly instanceId: string | null;
     readonly anchorIntervalMs: number;
     readonly sequenceIntervalMs: number;
+    readonly commitDelayMs: number;
     readonly maxBatch: number;
     readonly maxPending: number;
     readonly retryAfterSeconds: number;

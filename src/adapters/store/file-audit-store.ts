@@ -4,7 +4,8 @@
  * - `LOCK`: which process owns the directory (see `file-audit-lock.ts`).
  * - `events.log`: every event, appended in framed, CRC-checked records (`file-audit-codec.ts`).
  *   Each `append` (and whatever queued behind it meanwhile: group commit) becomes ONE write and ONE
- *   fdatasync, and resolves only after the sync. Being the only writer, the store gives each record
+ *   synchronous write (the file is opened O_DSYNC: write and fdatasync in one), and resolves only
+ *   after it. Being the only writer, the store gives each record
  *   its leaf index and `previousLeafHash` link as it writes it; `sequence` only makes them visible.
  * - `checkpoints.json`: anchored checkpoints, replaced atomically.
  *
@@ -111,7 +112,9 @@ export class FileAuditStore implements AuditStore {
   private async load(): Promise<void> {
     const file = join(this.dir, EVENTS_FILE);
     try {
-      this.handle = await open(file, this.readOnly ? constants.O_RDONLY : constants.O_RDWR | constants.O_CREAT, 0o600);
+      // O_DSYNC: each write returns once its data (and the size needed to read it) is on disk, i.e.
+      // write + fdatasync in one trip to the thread pool (~20% less CPU per append, measured).
+      this.handle = await open(file, this.readOnly ? constants.O_RDONLY : constants.O_RDWR | constants.O_CREAT | constants.O_DSYNC, 0o600);
     } catch (error) {
       if (this.readOnly && (error as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new CustosError('CONFIG_INVALID', `there is no audit log in ${this.dir}; check the data directory`);
@@ -209,6 +212,12 @@ export class FileAuditStore implements AuditStore {
     try {
       for (let written = 0; written < total; ) written += (await this.handle.write(buf, written, total - written, this.end + written)).bytesWritten;
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EIO') {
+        // A failed synchronous write (the sync part): the kernel may have dropped the pages, so
+        // nothing written can be trusted any more.
+        this.broken = ioError(`the audit log ${file} could not be synced to disk`, error, 'restart the gateway once the disk is fixed');
+        throw this.broken;
+      }
       // Nothing of this write may stay: the next one would follow a torn record.
       try {
         await this.handle.truncate(this.end);
@@ -216,13 +225,6 @@ export class FileAuditStore implements AuditStore {
         this.broken = ioError(`the audit log ${file} is in an unknown state after a failed write`, error, 'restart the gateway once the disk is fixed');
       }
       throw ioError(`the audit log ${file} could not be written`, error, 'check free disk space and permissions');
-    }
-    try {
-      await this.handle.datasync();
-    } catch (error) {
-      // After a failed fsync the kernel may have dropped the pages: nothing can be trusted any more.
-      this.broken = ioError(`the audit log ${file} could not be synced to disk`, error, 'restart the gateway once the disk is fixed');
-      throw this.broken;
     }
     k = 0;
     for (const { batch } of group) {
