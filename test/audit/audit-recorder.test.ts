@@ -91,3 +91,33 @@ describe('AuditRecorder (group commit)', () => {
     await Promise.all([first, ...queued]);
   });
 });
+
+describe('AuditRecorder commit delay (busy gateway)', () => {
+  it('waits for more events after a multi-event write, so later writes carry fuller batches', async () => {
+    const plain = new CountingStore();
+    const delayed = new CountingStore();
+    const drive = async (recorder: AuditRecorder) => {
+      // 40 requests arriving 0.2 ms apart, each waiting for its own event, as under load
+      const pending: Array<Promise<void>> = [];
+      for (let i = 0; i < 40; i++) {
+        pending.push(recorder.record(record()));
+        await new Promise((r) => setTimeout(r, 0.2));
+      }
+      await Promise.all(pending);
+    };
+    await drive(new AuditRecorder(plain, options));
+    await drive(new AuditRecorder(delayed, { ...options, commitDelayMs: 10, fullBatch: 1000 }));
+    assert.equal(delayed.batches.reduce((a, b) => a + b, 0), 40);
+    assert.ok(delayed.batches.length < plain.batches.length, `with delay ${delayed.batches.join()} vs without ${plain.batches.join()}`);
+  });
+
+  it('never delays a lone event on an idle gateway, and writes at once when a full batch is waiting', async () => {
+    const store = new CountingStore();
+    const recorder = new AuditRecorder(store, { ...options, commitDelayMs: 1000, fullBatch: 5 });
+    const started = Date.now();
+    await recorder.record(record());
+    await Promise.all(Array.from({ length: 3 }, () => recorder.record(record()))); // batch after a lone one: no delay
+    await Promise.all(Array.from({ length: 12 }, () => recorder.record(record()))); // last batch > 1: delay, cut short at 5 waiting
+    assert.ok(Date.now() - started < 900, `took ${Date.now() - started} ms: the 1 s delay was not cut short`);
+  });
+});

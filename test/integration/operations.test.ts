@@ -44,11 +44,11 @@ describe('operations', () => {
       healthy = true;
       const ready = await fetch(`${gateway.origin}/readyz`);
       assert.equal(ready.status, 200);
-      assert.deepEqual(await ready.json(), { status: 'ready', checks: { upstream: 'ok', 'consent-index': 'ok' } });
+      assert.deepEqual(await ready.json(), { status: 'ready', checks: { upstream: 'ok', 'audit-store': 'ok', 'consent-index': 'ok' } });
       healthy = false;
       const notReady = await fetch(`${gateway.origin}/readyz`);
       assert.equal(notReady.status, 503);
-      assert.deepEqual(await notReady.json(), { status: 'not-ready', checks: { upstream: 'failing', 'consent-index': 'ok' } });
+      assert.deepEqual(await notReady.json(), { status: 'not-ready', checks: { upstream: 'failing', 'audit-store': 'ok', 'consent-index': 'ok' } });
       assert.equal((await fetch(`${gateway.origin}/healthz`)).status, 200, 'alive even when not ready');
     } finally {
       healthy = true;
