@@ -31,6 +31,8 @@ export interface AuditDecision {
   readonly grantIds: readonly string[];
   /** Patient ids (without the `Patient/` prefix). */
   readonly patients: readonly string[];
+  /** Of those, the ones whose data the request was refused or had withheld entirely. */
+  readonly withheldPatients?: readonly string[];
   readonly breakGlass: boolean;
 }
 
@@ -186,8 +188,11 @@ function agents(input: AuditInput): string[] {
 /** Entities (members: description, detail, query, role, type, what). */
 function entities(input: AuditInput): string[] {
   const out: string[] = [];
+  const withheld = new Set(input.decision?.withheldPatients ?? []);
   for (const id of [...(input.decision?.patients ?? [])].sort()) {
-    out.push('{"role":' + PATIENT_ROLE + ',"type":' + PERSON + ',"what":{"reference":' + q(`Patient/${id}`) + '}}');
+    // A patient whose data was refused or withheld entirely is marked: touched, not disclosed.
+    const detail = withheld.has(id) ? '"detail":[{"type":"withheld","valueString":"true"}],' : '';
+    out.push('{' + detail + '"role":' + PATIENT_ROLE + ',"type":' + PERSON + ',"what":{"reference":' + q(`Patient/${id}`) + '}}');
   }
   const kind = input.interaction?.kind;
   if (kind && (kind.startsWith('search') || kind.startsWith('history') || kind === 'operation')) {

@@ -18,7 +18,7 @@ import { loadConfig } from '../config/load-config.js';
 import type { CustosConfig } from '../config/types.js';
 import { CustosError } from '../errors.js';
 
-interface VerifyFlags { config?: string; file?: string; rpc?: string; contract?: string; json?: boolean }
+interface VerifyFlags { config?: string; file?: string; report?: string; rpc?: string; contract?: string; json?: boolean }
 interface ExportFlags { config?: string; out: string }
 
 export function registerAuditCommand(program: Command): void {
@@ -28,13 +28,14 @@ export function registerAuditCommand(program: Command): void {
     .description('recompute every event hash, rebuild the Merkle tree and check it against the on-chain checkpoints')
     .option('-c, --config <file>', 'configuration file (same as CUSTOS_CONFIG)')
     .option('-f, --file <export>', 'verify an exported file instead of the configured store')
+    .option('-r, --report <report.json>', 'verify a compliance report (its JSON form): every row, event and proof, against the chain')
     .option('--rpc <url>', 'EVM JSON-RPC endpoint to read checkpoints from (default: chain.rpcUrl, or the embedded chain)')
     .option('--contract <address>', 'the AuditAnchor contract to trust (default: the deployment record)')
     .option('--json', 'print the report as JSON')
     .action(async (flags: VerifyFlags) => {
       try {
-        const report = await runVerify(flags);
-        process.exit(report ? 0 : 2);
+        const verified = flags.report ? await runVerifyReport(flags) : await runVerify(flags);
+        process.exit(verified ? 0 : 2);
       } catch (error) {
         process.stderr.write(`custos audit verify: ${error instanceof CustosError ? error.message : String(error)}\n`);
         process.exit(1);
@@ -95,6 +96,40 @@ async function runVerify(flags: VerifyFlags): Promise<boolean> {
       process.stdout.write(lines.join('\n') + '\n');
     }
     return report.ok;
+  } finally {
+    await chain.close();
+  }
+}
+
+/** Verifies a report file; prints what was proven and every problem. */
+async function runVerifyReport(flags: VerifyFlags): Promise<boolean> {
+  const { readFileSync } = await import('node:fs');
+  const { verifyReport } = await import('../audit/reports/verify-report.js');
+  let raw: { checkpoint?: { contract?: string; treeSize?: number } | null } & Record<string, unknown>;
+  try {
+    raw = JSON.parse(readFileSync(resolve(flags.report!), 'utf8')) as typeof raw;
+  } catch {
+    throw new CustosError('INVALID_REQUEST', `${flags.report} is not a JSON report (verify the JSON form; CSV and PDF are renderings of it)`);
+  }
+  const config = configFrom(flags);
+  const chain = await chainFor(config, flags, raw.checkpoint?.contract);
+  try {
+    const anchored = await chain.read();
+    const result = await verifyReport(raw, async (size) => anchored.checkpoints.find((c) => c.treeSize === size) ?? null);
+    if (flags.json) {
+      process.stdout.write(JSON.stringify({ chainId: anchored.chainId, contract: anchored.contract, ...result }, null, 2) + '\n');
+    } else {
+      const lines = [
+        `chain ${anchored.chainId}, AuditAnchor ${anchored.contract}`,
+        result.ok
+          ? `VERIFIED: ${result.rows} rows, ${result.events} events, each proven in the log anchored at tree size ${raw.checkpoint?.treeSize}; every row matches its events`
+          : `FAILED: ${result.problems.length} problems`,
+        ...result.problems.map((p) => `  - ${p.kind}: ${p.message}`),
+        ...(result.unverifiedColumns.length > 0 ? [`note: ${result.unverifiedColumns.join(', ')} are annotations (names, pseudonyms) and cannot be re-derived from the events`] : []),
+      ];
+      process.stdout.write(lines.join('\n') + '\n');
+    }
+    return result.ok;
   } finally {
     await chain.close();
   }

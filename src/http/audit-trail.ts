@@ -72,6 +72,7 @@ function decisionOf(record: NonNullable<RequestContext['access']>['record']): Au
     rules: [...record.rules],
     grantIds: [...record.grantIds],
     patients: [...record.patients],
+    withheldPatients: [...record.patients].filter((p) => !record.permittedPatients.has(p)),
     breakGlass: record.breakGlass,
   };
 }

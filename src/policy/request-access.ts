@@ -33,6 +33,8 @@ export interface DecisionRecord {
   readonly rules: Set<string>;
   readonly grantIds: Set<string>;
   readonly patients: Set<string>;
+  /** Patients some permitted decision reached (the others were only refused or withheld). */
+  readonly permittedPatients: Set<string>;
   breakGlass: boolean;
 }
 
@@ -42,7 +44,7 @@ const UNKNOWN_CONTEXT: AccessDecision = Object.freeze({ permitted: false, rule: 
 const SUBSETTED_UNKNOWN: AccessDecision = Object.freeze({ permitted: false, rule: 'subsetted', grantIds: [] });
 
 export class RequestAccess {
-  readonly record: DecisionRecord = { permitted: 0, denied: 0, rules: new Set(), grantIds: new Set(), patients: new Set(), breakGlass: false };
+  readonly record: DecisionRecord = { permitted: 0, denied: 0, rules: new Set(), grantIds: new Set(), patients: new Set(), permittedPatients: new Set(), breakGlass: false };
   private readonly readableTypes = new Map<string, boolean>();
   private readonly binaryContexts = new Map<string, BinaryContext>();
 
@@ -108,7 +110,10 @@ export class RequestAccess {
     else r.denied++;
     r.rules.add(decision.rule);
     for (const id of decision.grantIds) r.grantIds.add(id);
-    for (const p of patients) r.patients.add(p);
+    for (const p of patients) {
+      r.patients.add(p);
+      if (decision.permitted) r.permittedPatients.add(p);
+    }
     if (decision.rule === 'break-the-glass') r.breakGlass = true;
     return decision;
   }

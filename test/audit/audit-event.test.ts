@@ -100,7 +100,7 @@ describe('AuditEvent (IHE BALP)', () => {
     const variants: AuditInput[] = [
       base,
       { ...base, interaction: { kind: 'search-type', resourceType: 'Observation' }, query: 'name=Müller&_count=5', resources: ['Observation/a', 'Patient/b/_history/2'] },
-      { ...base, status: 403, failure: 'CONSENT_DENIED', resources: [], decision: { permitted: 0, denied: 3, rules: ['no-grant', 'denial'], grantIds: ['0xb', '0xa'], patients: ['p2', 'p1'], breakGlass: false } },
+      { ...base, status: 403, failure: 'CONSENT_DENIED', resources: [], decision: { permitted: 0, denied: 3, rules: ['no-grant', 'denial'], grantIds: ['0xb', '0xa'], patients: ['p2', 'p1'], withheldPatients: ['p2'], breakGlass: false } },
       { ...base, breakGlassReason: 'Notfall: Patient bewusstlos \u2028 "quoted" \ud83d\ude91' },
       { ...anonymous, status: 401, failure: 'UNAUTHENTICATED', resources: [] },
       { ...base, clientGone: true, status: 499, who: { ...base.who!, fhirUser: undefined as unknown as string, organization: undefined as unknown as string } },

@@ -1,0 +1,82 @@
+/**
+ * Builds a report from the audit log: finds the events in scope through the store's indexes,
+ * derives the rows (`report-rows.ts`), and attaches, for every event a row rests on, its canonical
+ * bytes and its inclusion proof against the newest anchored checkpoint. Events newer than that
+ * checkpoint cannot be proven yet: they are left out of the rows and counted.
+ */
+import type { MerkleTree } from '../merkle-tree.js';
+import type { AuditSearch, AuditStore, StoredAuditEvent } from '../store.js';
+import { eventFacts, type EventFacts } from './event-facts.js';
+import type { EventEvidence, Report, ReportScope } from './report-model.js';
+import { deriveReport, type Annotations } from './report-rows.js';
+
+export interface ReportSources {
+  readonly store: AuditStore;
+  /** The sequenced log's tree (proofs). */
+  readonly tree: MerkleTree;
+  readonly chain: { readonly chainId: number; readonly contract: string };
+  readonly annotate?: Annotations;
+}
+
+const PAGE = 1000;
+const SIX_YEARS_MS = Math.round(6 * 365.25 * 24 * 3600 * 1000);
+
+/** The scope with its date range filled in: by default the last six years (the HIPAA look-back). */
+export function withDefaults(scope: Omit<ReportScope, 'from' | 'to'> & { from?: string; to?: string }, now = Date.now()): ReportScope {
+  return { ...scope, from: scope.from ?? new Date(now - SIX_YEARS_MS).toISOString(), to: scope.to ?? new Date(now + 1000).toISOString() };
+}
+
+export async function buildReport(scope: ReportScope, sources: ReportSources): Promise<Report> {
+  const { store, tree } = sources;
+  const checkpoint = (await store.checkpoints()).filter((c) => c.treeSize <= tree.size).at(-1) ?? null;
+  const anchoredSize = checkpoint?.treeSize ?? 0;
+  const facts: EventFacts[] = [];
+  const canonical = new Map<number, string>();
+  let unanchored = 0;
+  for await (const event of eventsInScope(store, scope)) {
+    if (event.index >= anchoredSize) {
+      unanchored++;
+      continue;
+    }
+    const text = event.canonical.toString('utf8');
+    canonical.set(event.index, text);
+    facts.push(eventFacts(event.index, JSON.parse(text) as Record<string, unknown>));
+  }
+  const { header, rows } = deriveReport(scope, facts, sources.annotate);
+  const used = [...new Set(rows.flatMap((r) => r.events))].sort((a, b) => a - b);
+  const evidence: EventEvidence[] = used.map((index) => ({
+    index,
+    canonical: canonical.get(index)!,
+    proof: tree.inclusionProof(index, anchoredSize).map((h) => h.toString('hex')),
+  }));
+  return {
+    format: 'custos-report/1',
+    scope,
+    header,
+    generatedAt: new Date().toISOString(),
+    rows,
+    checkpoint: checkpoint
+      ? { chainId: checkpoint.chainId, contract: checkpoint.contract, treeSize: checkpoint.treeSize, root: checkpoint.root, transactionHash: checkpoint.transactionHash, blockNumber: checkpoint.blockNumber }
+      : null,
+    evidence,
+    unanchored,
+  };
+}
+
+/** The store's indexes narrow the search; `deriveReport` applies each report's exact rule. */
+async function* eventsInScope(store: AuditStore, scope: ReportScope): AsyncGenerator<StoredAuditEvent> {
+  const base: Omit<AuditSearch, 'limit'> = { from: Date.parse(scope.from), to: Date.parse(scope.to) };
+  const filter: Omit<AuditSearch, 'limit'> =
+    scope.kind === 'actor-activity' ? { ...base, actor: scope.actor ?? '' }
+    : scope.kind === 'break-glass' ? { ...base, breakGlass: true }
+    : scope.kind === 'denied' ? { ...base, outcome: 4 }
+    : { ...base, patient: scope.patient ?? '' };
+  let after: number | undefined;
+  for (;;) {
+    const page = await store.search({ ...filter, limit: PAGE, ...(after !== undefined ? { afterIndex: after } : {}) });
+    yield* page;
+    if (page.length < PAGE) return;
+    after = page.at(-1)!.index;
+  }
+}
+

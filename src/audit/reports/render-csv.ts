@@ -1,0 +1,182 @@
+/**
+ * A report as CSV (RFC 4180), for the people who will open it in a spreadsheet.
+ *
+ * - The first line is the header; there is no preamble, so every spreadsheet and CSV reader loads
+ *   it as a table. The title, statement and checkpoint travel in a sibling manifest
+ *   (`csvManifest`); the full evidence (canonical events and inclusion proofs) only in the JSON
+ *   form, which is what `custos audit verify --report` checks.
+ * - Header cells are the column KEYS (`date`, `recipient`…), not the titles: keys are stable and
+ *   map back to `ReportRow.cells` unambiguously; the manifest pairs each key with its title.
+ * - After the report's columns come `events` (the row's log indices) and `leaf_hashes` (hex
+ *   SHA-256(0x00 ‖ canonical event), RFC 9162 §2.1.1), both `;`-separated, so a reader can match a
+ *   row to the log entries it rests on without the JSON.
+ * - Lines end in CRLF; a field containing `,` `"` CR or LF is quoted, with `"` doubled (RFC 4180 §2).
+ * - Formula injection (OWASP "CSV Injection"): a text cell starting with `=` `+` `-` `@` TAB or CR
+ *   would be run as a formula by Excel, LibreOffice or Sheets, and row values come from requests
+ *   (a client id, a break-glass reason) that an attacker can choose. Such a cell gets a leading
+ *   `'`, which spreadsheets show as text. A text cell that itself starts with `'` gets one more, so
+ *   `unguardCsvCell` undoes the guard exactly. Numbers are written as numbers, unguarded.
+ *
+ * `csvHeaderLine` and `csvRowLine` let a caller stream a large report line by line; `renderCsv` is
+ * the same lines joined.
+ */
+import { CustosError } from '../../errors.js';
+import { leafHash } from '../merkle.js';
+import type { Report, ReportRow } from './report-model.js';
+
+/** The two columns every CSV ends with, after the report's own. */
+export const CSV_EVIDENCE_COLUMNS = ['events', 'leaf_hashes'] as const;
+
+const CRLF = '\r\n';
+/** Leading characters that make a spreadsheet evaluate a cell (OWASP), plus our own escape `'`. */
+const FORMULA_START = /^[=+\-@\t\r']/;
+
+/** The header line (with its CRLF): the column keys, then `events` and `leaf_hashes`. */
+export function csvHeaderLine(report: Report): string {
+  const keys = [...report.header.columns.map((c) => c.key), ...CSV_EVIDENCE_COLUMNS];
+  return keys.map((k) => csvField(guard(k))).join(',') + CRLF;
+}
+
+/**
+ * One row's line (with its CRLF). Throws an INTERNAL CustosError if the row names an event that
+ * is not in `report.evidence`: a report must never list a row whose evidence it does not carry.
+ */
+export function csvRowLine(report: Report, row: ReportRow): string {
+  const hashes = leafHashesOf(report);
+  const cells = report.header.columns.map((c) => cellText(row.cells[c.key]));
+  const leaves = row.events.map((index) => {
+    const hash = hashes.get(index);
+    if (hash === undefined) throw new CustosError('INTERNAL', `The report row names log entry ${index}, but the report carries no evidence for it.`);
+    return hash;
+  });
+  cells.push(row.events.join(';'), leaves.join(';'));
+  return cells.map(csvField).join(',') + CRLF;
+}
+
+/** The whole report as CSV: the header line and one line per row, each ending in CRLF. */
+export function renderCsv(report: Report): string {
+  let out = csvHeaderLine(report);
+  for (const row of report.rows) out += csvRowLine(report, row);
+  return out;
+}
+
+/**
+ * What the CSV cannot say, as a small JSON document to ship beside it (`report.csv` +
+ * `report.manifest.json`): title, statement, scope, the meaning of each column, and the checkpoint
+ * the rows were proven against. It is a description, not evidence: verification needs the JSON form.
+ */
+export function csvManifest(report: Report): string {
+  const manifest = {
+    format: 'custos-report-csv/1',
+    report: report.format,
+    title: report.header.title,
+    statement: report.header.statement,
+    scope: report.scope,
+    generatedAt: report.generatedAt,
+    columns: [
+      ...report.header.columns.map((c) => ({ key: c.key, title: c.title, ...(c.annotation ? { annotation: true } : {}) })),
+      { key: 'events', title: 'Log entries (indices, ";"-separated)' },
+      { key: 'leaf_hashes', title: 'Leaf hashes, hex SHA-256(0x00 ‖ canonical event) per log entry (RFC 9162 §2.1.1)' },
+    ],
+    rows: report.rows.length,
+    checkpoint: report.checkpoint,
+    provenEvents: report.checkpoint ? report.evidence.length : 0,
+    unanchored: report.unanchored,
+    formulaGuard: 'Text cells starting with = + - @ TAB CR or \' are prefixed with \' (remove one leading \' to read the value).',
+    verify: 'The inclusion proofs are in the JSON form of this report: custos audit verify --report <file.json>',
+  };
+  return JSON.stringify(manifest, null, 2) + '\n';
+}
+
+/** Undoes the formula guard on one parsed cell: drops one leading `'` (see the module comment). */
+export function unguardCsvCell(cell: string): string {
+  return cell.startsWith("'") ? cell.slice(1) : cell;
+}
+
+/**
+ * An RFC 4180 parser: records of fields, quotes and doubled quotes honoured, CRLF or LF line ends,
+ * a leading UTF-8 BOM ignored, the final line end optional. It is strict because its input may be
+ * a file someone edited: a quote inside an unquoted field, text after a closing quote, or an
+ * unterminated quote is an INVALID_REQUEST CustosError naming the line. Cells are returned as
+ * written (still guarded: see `unguardCsvCell`).
+ */
+export function parseCsv(text: string): string[][] {
+  const records: string[][] = [];
+  let record: string[] = [];
+  let field = '';
+  let line = 1;
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const bad = (why: string): never => {
+    throw new CustosError('INVALID_REQUEST', `The CSV is malformed on line ${line}: ${why}.`);
+  };
+  const endRecord = () => {
+    record.push(field);
+    records.push(record);
+    record = [];
+    field = '';
+  };
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (ch === '"') {
+      if (field !== '') bad('a quote inside an unquoted field (quote the whole field and double the quote)');
+      const start = line;
+      i++;
+      for (;;) {
+        if (i >= text.length) {
+          line = start;
+          bad('a quoted field is never closed');
+        }
+        const c = text[i]!;
+        if (c === '"') {
+          if (text[i + 1] === '"') { field += '"'; i += 2; continue; }
+          i++;
+          break;
+        }
+        if (c === '\n') line++;
+        field += c;
+        i++;
+      }
+      const next = text[i];
+      if (next !== undefined && next !== ',' && next !== '\r' && next !== '\n') bad('text after a closing quote');
+      continue;
+    }
+    if (ch === ',') { record.push(field); field = ''; i++; continue; }
+    if (ch === '\r' && text[i + 1] === '\n') { endRecord(); line++; i += 2; continue; }
+    if (ch === '\n') { endRecord(); line++; i++; continue; }
+    field += ch;
+    i++;
+  }
+  // A final record without a line end (but not the empty "record" after the last CRLF).
+  if (field !== '' || record.length > 0 || (text.length > 0 && !text.endsWith('\n'))) endRecord();
+  return records;
+}
+
+/** A cell as text: numbers as JavaScript writes them (unguarded: `-3` is no formula), text guarded. */
+function cellText(value: string | number | undefined): string {
+  if (value === undefined) return '';
+  return typeof value === 'number' ? String(value) : guard(value);
+}
+
+function guard(value: string): string {
+  return FORMULA_START.test(value) ? `'${value}` : value;
+}
+
+/** RFC 4180 §2 rules 5–7: quote when needed, double the quotes inside. */
+function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/**
+ * Hex leaf hash per evidence index, computed once per report (a streaming caller asks per row).
+ * A WeakMap keyed on the report object: it goes away with the report.
+ */
+const leafCache = new WeakMap<Report, Map<number, string>>();
+
+function leafHashesOf(report: Report): Map<number, string> {
+  let hashes = leafCache.get(report);
+  if (!hashes) {
+    hashes = new Map(report.evidence.map((e) => [e.index, leafHash(Buffer.from(e.canonical, 'utf8')).toString('hex')]));
+    leafCache.set(report, hashes);
+  }
+  return hashes;
+}

@@ -1,0 +1,140 @@
+/**
+ * Compliance reports on a log seeded with known traffic through the real gateway (real sample FHIR
+ * server, real grants on the embedded chain): exact rows, the TPO exemption, a break-the-glass read
+ * and a denied attempt, and `custos audit verify --report` on an untouched and an edited report,
+ * against the chain only.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import type { Report } from '../../../src/audit/reports/report-model.js';
+import { startWorld, type World } from '../enforcement/world.js';
+
+const run = promisify(execFile);
+const CLI = new URL('../../../src/cli/main.js', import.meta.url).pathname;
+
+describe('compliance reports', () => {
+  let w: World;
+  let auditor: string;
+  let emergency: string;
+  const dir = mkdtempSync(join(tmpdir(), 'custos-reports-'));
+
+  before(async () => {
+    w = await startWorld({ CUSTOS_ENFORCEMENT_BREAK_GLASS_ACTORS: 'Practitioner/prac-05', CUSTOS_AUDIT_ANCHOR_INTERVAL_MS: '200' });
+    auditor = await w.gateway.mint({ fhirUser: 'Practitioner/auditor-1', scope: 'custos/auditor' });
+    emergency = await w.gateway.mint({ fhirUser: 'Practitioner/prac-05', scope: 'user/*.rs' });
+    const patient = await w.gateway.mint({ fhirUser: 'Patient/pat-001', scope: 'patient/*.rs' });
+    const ok = async (path: string, token: string, headers: Record<string, string> = {}, status = 200) => {
+      const answer = await w.call('GET', path, token, { headers });
+      assert.equal(answer.status, status, `${path}: ${answer.text.slice(0, 200)}`);
+    };
+    await ok('/Patient/pat-001', w.prac01, { 'x-purpose-of-use': 'TREAT' }); // treatment: exempt
+    await ok('/Observation?subject=Patient/pat-001', w.prac01, { 'x-purpose-of-use': 'PUBHLTH' }); // public health: accounted
+    await ok('/Patient/pat-001', patient); // the patient's own access: not a disclosure
+    await ok('/Patient/pat-002', emergency, { 'x-break-glass': 'unconscious in ED', 'x-purpose-of-use': 'ETREAT' });
+    await ok('/Patient/pat-002', w.prac01, {}, 403); // denied
+    await ok('/Patient/pat-002', w.stranger, {}, 403); // denied
+    // wait until a checkpoint covers everything
+    for (let i = 0; i < 100; i++) {
+      const listed = (await (await fetch(`${w.gateway.origin}/admin/audit/checkpoints`, { headers: { authorization: `Bearer ${auditor}` } })).json()) as { head: { treeSize: number }; checkpoints: Array<{ treeSize: number }> };
+      if (listed.checkpoints.at(-1)?.treeSize === listed.head.treeSize && listed.head.treeSize >= 6) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+  after(() => w?.close().catch(() => undefined));
+
+  async function report(kind: string, body: Record<string, unknown>): Promise<{ status: number; report: Report; text: string; headers: Headers }> {
+    const response = await fetch(`${w.gateway.origin}/admin/reports/${kind}`, { method: 'POST', headers: { authorization: `Bearer ${auditor}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const text = await response.text();
+    return { status: response.status, text, headers: response.headers, report: response.status === 200 && text.startsWith('{') ? (JSON.parse(text) as Report) : (undefined as unknown as Report) };
+  }
+
+  it('accounts for the public-health disclosure only: treatment is exempt, the patient\'s own access is no disclosure', async () => {
+    const { status, report: r, headers } = await report('disclosures', { patient: 'Patient/pat-001' });
+    assert.equal(status, 200);
+    assert.match(headers.get('content-disposition') ?? '', /attachment; filename="custos-disclosures-/);
+    assert.equal(r.rows.length, 1, JSON.stringify(r.rows));
+    const row = r.rows[0]!.cells;
+    assert.equal(row['recipient'], 'Practitioner/prac-01');
+    assert.equal(row['purpose'], 'PUBHLTH');
+    assert.match(String(row['description']), /Observation ×\d+/);
+    assert.ok(String(row['recipientName']).length > 0, 'the recipient name is resolved from the FHIR Practitioner');
+    assert.match(r.header.statement, /treatment, payment and health care operations are exempt/);
+    assert.equal(r.unanchored, 0);
+    assert.ok(r.checkpoint && r.evidence.length === 1);
+  });
+
+  it('lists treatment disclosures too when asked, marked TPO', async () => {
+    const { report: r } = await report('disclosures', { patient: 'Patient/pat-001', includeExempt: true });
+    assert.deepEqual(r.rows.map((x) => [x.cells['purpose'], x.cells['exempt']]), [['TREAT', 'TPO'], ['PUBHLTH', '']]);
+    assert.match(r.header.statement, /including those for treatment/);
+  });
+
+  it('access report: every access to pat-002, the break-the-glass read and both refusals', async () => {
+    const { report: r } = await report('access', { patient: 'Patient/pat-002' });
+    const rows = r.rows.map((x) => [x.cells['actor'], x.cells['outcome'], x.cells['breakGlass']]);
+    // the public-health search touched pat-002 (the performer of a withheld Observation): listed as withheld
+    assert.deepEqual(rows, [['Practitioner/prac-01', 'withheld', ''], ['Practitioner/prac-05', 'permitted', 'yes'], ['Practitioner/prac-01', 'refused', ''], ['Practitioner/prac-07', 'refused', '']]);
+  });
+
+  it('break-glass review: pseudonymous by default, names on request', async () => {
+    const pseudonymous = (await report('break-glass', {})).report;
+    assert.equal(pseudonymous.rows.length, 1);
+    assert.equal(pseudonymous.rows[0]!.cells['reason'], 'unconscious in ED');
+    assert.match(String(pseudonymous.rows[0]!.cells['patient']), /^P-[0-9a-f]{12}$/);
+    assert.ok(!JSON.stringify(pseudonymous.rows).includes('pat-002'));
+    const named = (await report('break-glass', { showNames: true })).report;
+    assert.equal(named.rows[0]!.cells['patient'], 'Patient/pat-002');
+  });
+
+  it('denied review groups refusals by actor; actor activity and subject access list what they should', async () => {
+    const denied = (await report('denied', {})).report;
+    assert.deepEqual(denied.rows.map((x) => [x.cells['actor'], x.cells['refused']]).sort(), [['Practitioner/prac-01', 1], ['Practitioner/prac-07', 1]]);
+    const activity = (await report('actor-activity', { actor: 'Practitioner/prac-05' })).report;
+    assert.equal(activity.rows.length, 1);
+    assert.equal(activity.rows[0]!.cells['patients'], 'Patient/pat-002');
+    const subject = (await report('subject-access', { patient: 'Patient/pat-001' })).report;
+    assert.deepEqual(subject.rows.map((x) => [x.cells['recipient'], x.cells['purposes'], x.cells['accesses']]), [['Practitioner/prac-01', 'PUBHLTH, TREAT', 2]]);
+  });
+
+  it('refuses bad requests with a problem document that says what to fix', async () => {
+    const missing = await report('disclosures', {});
+    assert.equal(missing.status, 400);
+    assert.match(missing.text, /needs \\"patient\\"/);
+    const unknown = await report('everything', {});
+    assert.equal(unknown.status, 404);
+    const denied = await fetch(`${w.gateway.origin}/admin/reports/access`, { method: 'POST', headers: { authorization: `Bearer ${w.prac01}`, 'content-type': 'application/json' }, body: '{"patient":"Patient/pat-001"}' });
+    assert.equal(denied.status, 403);
+  });
+
+  it('custos audit verify --report: an untouched report verifies against the chain; an edited one does not', async () => {
+    const { text } = await report('access', { patient: 'Patient/pat-002' });
+    const good = join(dir, 'access.json');
+    writeFileSync(good, text);
+    await w.gateway.close(); // the embedded chain is the gateway's: the verifier starts it from the data directory
+    const env = { ...process.env, CUSTOS_DATA_DIR: w.gateway.dataDir, CUSTOS_LOG_LEVEL: 'silent' };
+    const ok = await run(process.execPath, [CLI, 'audit', 'verify', '--report', good], { env });
+    assert.match(ok.stdout, /VERIFIED: 4 rows/);
+
+    const edited = JSON.parse(text) as Report;
+    (edited.rows[2]!.cells as Record<string, string>)['outcome'] = 'permitted';
+    const bad = join(dir, 'edited.json');
+    writeFileSync(bad, JSON.stringify(edited));
+    const failed = await run(process.execPath, [CLI, 'audit', 'verify', '--report', bad], { env }).then(() => assert.fail('an edited report verified'), (e: { code: number; stdout: string }) => e);
+    assert.equal(failed.code, 2);
+    assert.match(failed.stdout, /row-altered: row 3 was altered/);
+
+    const forged = JSON.parse(text) as Report;
+    const btg = forged.evidence.findIndex((e) => e.canonical.includes('unconscious in ED'));
+    (forged.evidence as Report['evidence'][number][])[btg] = { ...forged.evidence[btg]!, canonical: forged.evidence[btg]!.canonical.replace('unconscious in ED', 'routine') };
+    (forged.rows[0]!.cells as Record<string, string>)['detail'] = String(forged.rows[0]!.cells['detail']);
+    const forgedFile = join(dir, 'forged.json');
+    writeFileSync(forgedFile, JSON.stringify(forged));
+    const refused = await run(process.execPath, [CLI, 'audit', 'verify', '--report', forgedFile], { env }).then(() => assert.fail('a forged event verified'), (e: { code: number; stdout: string }) => e);
+    assert.match(refused.stdout, /event-not-proven: event \d+ is not in the anchored log/);
+  });
+});
