@@ -10,6 +10,9 @@ import { composeAudit } from './compose/audit.js';
 import { composeConsent } from './compose/consent.js';
 import { composeIdentity } from './compose/identity.js';
 import { createAuditRouter } from './http/admin/audit-routes.js';
+import { fhirNameResolver } from './http/admin/fhir-names.js';
+import { createReportRouter } from './http/admin/report-routes.js';
+import { reportRenderers } from './http/admin/report-renderers.js';
 import { createConsentRouter } from './http/admin/consent-routes.js';
 import { callerOf } from './http/consent-intake.js';
 import type { CustosConfig } from './config/types.js';
@@ -112,6 +115,15 @@ export async function startCustos(config: CustosConfig, logger: Logger): Promise
         ],
         routers: [
           ['/admin/consents', consentRouter],
+          ['/admin/reports', createReportRouter({
+            authenticate: async (authorization) => callerOf(await identity.authenticator.authenticate(authorization, {})),
+            store: audit.store,
+            tree: () => audit.log.tree,
+            chain: { chainId: consent.deployment.chainId, contract: consent.deployment.auditAnchor },
+            resolveNames: fhirNameResolver(source),
+            pseudonym: (reference) => 'P-' + consent.pseudonyms.of('subject', `report:${reference}`).slice(2, 14),
+            renderers: reportRenderers,
+          })],
           ['/admin/audit', createAuditRouter({
             authenticate: async (authorization) => callerOf(await identity.authenticator.authenticate(authorization, {})),
             store: audit.store,
