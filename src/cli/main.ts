@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { registerAuditCommand } from './audit-command.js';
+import { registerReportCommand } from './report-command.js';
 import { registerChainCommand } from './chain-command.js';
 import { registerConsentCommand } from './consent-command.js';
 import { registerSampleServerCommand } from './sample-server-command.js';
@@ -21,4 +22,5 @@ registerTokenCommand(program);
 registerConsentCommand(program);
 registerChainCommand(program);
 registerAuditCommand(program);
+registerReportCommand(program);
 await program.parseAsync(process.argv);
