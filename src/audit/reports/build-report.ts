@@ -64,7 +64,7 @@ export async function buildReport(scope: ReportScope, sources: ReportSources): P
 }
 
 /** The store's indexes narrow the search; `deriveReport` applies each report's exact rule. */
-async function* eventsInScope(store: AuditStore, scope: ReportScope): AsyncGenerator<StoredAuditEvent> {
+export async function* eventsInScope(store: AuditStore, scope: ReportScope): AsyncGenerator<StoredAuditEvent> {
   const base: Omit<AuditSearch, 'limit'> = { from: Date.parse(scope.from), to: Date.parse(scope.to) };
   const filter: Omit<AuditSearch, 'limit'> =
     scope.kind === 'actor-activity' ? { ...base, actor: scope.actor ?? '' }

@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { Report } from '../../../src/audit/reports/report-model.js';
+import { parseCsv } from '../../../src/audit/reports/render-csv.js';
+import { leafHash } from '../../../src/audit/merkle.js';
 import { startWorld, type World } from '../enforcement/world.js';
 
 const run = promisify(execFile);
@@ -109,6 +111,32 @@ describe('compliance reports', () => {
     assert.equal(unknown.status, 404);
     const denied = await fetch(`${w.gateway.origin}/admin/reports/access`, { method: 'POST', headers: { authorization: `Bearer ${w.prac01}`, 'content-type': 'application/json' }, body: '{"patient":"Patient/pat-001"}' });
     assert.equal(denied.status, 403);
+  });
+
+  it('renders every format, each parsed back: CSV rows and leaf hashes, a FHIR Bundle of the AuditEvents, a PDF', async () => {
+    const json = (await report('access', { patient: 'Patient/pat-002' })).report;
+    for (const kind of ['access', 'subject-access']) { // streamed (one row per event) and built (grouped)
+      const csv = await report(kind, { patient: kind === 'access' ? 'Patient/pat-002' : 'Patient/pat-001', format: 'csv' });
+      assert.equal(csv.status, 200);
+      assert.match(csv.headers.get('content-type') ?? '', /text\/csv/);
+      const table = parseCsv(csv.text);
+      assert.equal(table[0]!.at(-1), 'leaf_hashes');
+      if (kind === 'access') {
+        assert.deepEqual(table.slice(1).map((r) => r[table[0]!.indexOf('outcome')]), json.rows.map((r) => r.cells['outcome']));
+        const byIndex = new Map(json.evidence.map((e) => [e.index, leafHash(Buffer.from(e.canonical)).toString('hex')]));
+        for (const [i, row] of json.rows.entries()) assert.equal(table[i + 1]![table[0]!.indexOf('leaf_hashes')], row.events.map((e) => byIndex.get(e)).join(';'));
+      }
+    }
+    const bundle = await report('access', { patient: 'Patient/pat-002', format: 'bundle' });
+    const parsed = JSON.parse(bundle.text) as { resourceType: string; type: string; entry: Array<{ resource: { resourceType: string } }> };
+    assert.equal(parsed.resourceType, 'Bundle');
+    assert.equal(parsed.type, 'collection');
+    assert.equal(parsed.entry.length, json.evidence.length);
+    assert.ok(parsed.entry.every((e) => e.resource.resourceType === 'AuditEvent'));
+    const pdf = await fetch(`${w.gateway.origin}/admin/reports/access`, { method: 'POST', headers: { authorization: `Bearer ${auditor}`, 'content-type': 'application/json' }, body: JSON.stringify({ patient: 'Patient/pat-002', format: 'pdf' }) });
+    assert.equal(pdf.headers.get('content-type'), 'application/pdf');
+    const bytes = Buffer.from(await pdf.arrayBuffer());
+    assert.equal(bytes.subarray(0, 5).toString(), '%PDF-');
   });
 
   it('custos audit verify --report: an untouched report verifies against the chain; an edited one does not', async () => {
