@@ -125,11 +125,14 @@ class Writer {
     doc.moveDown(1);
   }
 
+  /** A "Label: value" line; Courier is nudged down to share Helvetica's baseline (ascender 629 vs 718). */
   fact(label: string, value: string, font = 'Helvetica'): void {
     const { doc } = this;
     const y = doc.y;
     doc.font('Helvetica-Bold').fontSize(10).text(`${label}:`, MARGIN, y, { width: 90 });
-    doc.font(font).text(this.t(value), MARGIN + 95, y, { width: this.width - 95 });
+    const below = doc.y;
+    doc.font(font).text(this.t(value), MARGIN + 95, font === 'Courier' ? y + 0.9 : y, { width: this.width - 95 });
+    doc.y = Math.max(below, doc.y);
   }
 
   table(report: Report): void {
@@ -216,8 +219,10 @@ class Writer {
     const later = unanchored === 0 ? 'Every event in scope is covered by this checkpoint.'
       : `${plural(unanchored, 'event')} in scope ${unanchored === 1 ? 'was' : 'were'} recorded after this checkpoint and ${unanchored === 1 ? 'is' : 'are'} not yet anchored: not in the rows above. A later report will include them.`;
     if (checkpoint) {
-      doc.text(`The rows of this report rest on ${plural(report.evidence.length, 'audit log entry', 'audit log entries')}. `
-        + `Each is proven to be in the Custos audit log by an RFC 9162 inclusion proof, carried in the JSON form of this report, against this checkpoint anchored on chain:`, { width: this.width });
+      doc.text(report.evidence.length === 0
+        ? 'This report lists no events up to this checkpoint anchored on chain:'
+        : `The rows of this report rest on ${plural(report.evidence.length, 'audit log entry', 'audit log entries')}. `
+          + 'Each is proven to be in the Custos audit log by an RFC 9162 inclusion proof, carried in the JSON form of this report, against this checkpoint anchored on chain:', { width: this.width });
       doc.moveDown(0.4);
       for (const [label, value] of checkpointFacts(checkpoint)) this.fact(label, value, label === 'Root' || label === 'Transaction' || label === 'Contract' ? 'Courier' : 'Helvetica');
       doc.moveDown(0.4).font('Helvetica').fontSize(10).text(later, MARGIN, doc.y, { width: this.width });
