@@ -88,6 +88,7 @@ function encodable(ch: string): boolean {
 /** Writes one report into one document; remembers whether any text had to be replaced. */
 class Writer {
   #replaced = false;
+  #clipped = false;
 
   constructor(readonly doc: Doc) {}
 
@@ -142,16 +143,27 @@ class Writer {
     const widths = this.columnWidths(titles, body);
     const bottom = () => doc.page.height - doc.page.margins.bottom;
     const maxCell = bottom() - MARGIN - 40;
+    const rowHeight = (cells: readonly string[]) => {
+      doc.font('Helvetica').fontSize(CELL_SIZE);
+      const needed = Math.max(...cells.map((c, i) => doc.heightOfString(c, { width: widths[i]! - 2 * CELL_PAD })));
+      if (needed > maxCell) this.#clipped = true;
+      return Math.min(maxCell, needed) + 2 * CELL_PAD;
+    };
 
-    let y = this.header(titles, widths, doc.y);
+    // No header alone at the foot of a page: it moves with the first row.
+    let y = doc.y;
+    if (y + this.headerHeight(titles, widths) + (body[0] ? rowHeight(body[0]) : 20) > bottom()) {
+      doc.addPage();
+      y = MARGIN;
+    }
+    y = this.header(titles, widths, y);
     if (body.length === 0) {
       doc.font('Helvetica-Oblique').fontSize(CELL_SIZE + 1).text('No events in scope.', MARGIN + CELL_PAD, y + CELL_PAD);
       doc.y = y + 20;
       return;
     }
     body.forEach((cells, r) => {
-      doc.font('Helvetica').fontSize(CELL_SIZE);
-      const height = Math.min(maxCell, Math.max(...cells.map((c, i) => doc.heightOfString(c, { width: widths[i]! - 2 * CELL_PAD })))) + 2 * CELL_PAD;
+      const height = rowHeight(cells);
       if (y + height > bottom()) {
         doc.addPage();
         y = this.header(titles, widths, MARGIN);
@@ -160,7 +172,7 @@ class Writer {
       if (r % 2 === 1) doc.rect(MARGIN, y, this.width, height).fill('#f3f3f3').fillColor('black');
       let x = MARGIN;
       cells.forEach((c, i) => {
-        doc.text(c, x + CELL_PAD, y + CELL_PAD, { width: widths[i]! - 2 * CELL_PAD, height: height - 2 * CELL_PAD, ellipsis: true });
+        doc.text(c, x + CELL_PAD, y + CELL_PAD, { width: widths[i]! - 2 * CELL_PAD, height: height - 2 * CELL_PAD + 1, ellipsis: true });
         x += widths[i]!;
       });
       y += height;
@@ -170,11 +182,15 @@ class Writer {
     doc.y = y + 14;
   }
 
+  headerHeight(titles: readonly string[], widths: readonly number[]): number {
+    this.doc.font('Helvetica-Bold').fontSize(CELL_SIZE);
+    return Math.max(...titles.map((t, i) => this.doc.heightOfString(t, { width: widths[i]! - 2 * CELL_PAD }))) + 2 * CELL_PAD;
+  }
+
   /** Draws the table header at `y` and returns where the first row goes. */
   header(titles: readonly string[], widths: readonly number[], y: number): number {
     const { doc } = this;
-    doc.font('Helvetica-Bold').fontSize(CELL_SIZE);
-    const height = Math.max(...titles.map((t, i) => doc.heightOfString(t, { width: widths[i]! - 2 * CELL_PAD }))) + 2 * CELL_PAD;
+    const height = this.headerHeight(titles, widths);
     doc.rect(MARGIN, y, this.width, height).fill('#dde3ea').fillColor('black');
     let x = MARGIN;
     titles.forEach((t, i) => {
@@ -234,11 +250,14 @@ class Writer {
     doc.moveDown(0.3).font('Helvetica').fontSize(10).text(
       'It reads the checkpoint from the chain (not from the file), checks that every event hashes to a leaf whose proof leads to the anchored root, and recomputes every row from those events. This PDF is a rendering for reading, not evidence.',
       MARGIN, doc.y, { width: this.width });
-    if (this.#replaced) {
-      doc.moveDown(0.4).fontSize(8.5).fillColor('#555555')
-        .text('Some characters cannot be shown with this PDF\'s built-in font and are printed as "?" or without accents; the JSON and CSV forms hold the exact text.', { width: this.width });
-      doc.fillColor('black');
+    const remarks = [
+      ...(this.#replaced ? ['Some characters cannot be shown with this PDF\'s built-in font and are printed as "?" or without accents; the JSON and CSV forms hold the exact text.'] : []),
+      ...(this.#clipped ? ['Some cells are too long for a page and are cut short (…); the JSON and CSV forms hold them in full.'] : []),
+    ];
+    for (const remark of remarks) {
+      doc.moveDown(0.4).fontSize(8.5).fillColor('#555555').text(remark, MARGIN, doc.y, { width: this.width });
     }
+    doc.fillColor('black');
   }
 
   /** "Page X of Y" and the title on every page; the bottom margin is lifted so no page is added. */
