@@ -12,7 +12,7 @@
  * scan (the work `custos audit verify` does). Results print as one JSON object per line.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import pgClient from 'pg';
 import { join } from 'node:path';
@@ -30,6 +30,8 @@ import { MerkleTree } from '../src/audit/merkle-tree.js';
 import { toHex } from '../src/audit/audit-log.js';
 import type { AuditRecord, AuditStore } from '../src/audit/store.js';
 import { verifyAuditLog } from '../src/audit/verify.js';
+import { buildReport, withDefaults } from '../src/audit/reports/build-report.js';
+import { streamCsvReport } from '../src/audit/reports/stream-report.js';
 
 const PG_URL = process.env['CUSTOS_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -38,12 +40,15 @@ function flag(name: string, fallback: number): number {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
+/** Treatment and payment (exempt from the accounting) mixed with research and public health. */
+const PURPOSES = ['TREAT', 'PUBHLTH', 'HPAYMT', 'HRESCH'];
+
 function sampleEvent(i: number): AuditRecord {
   const patient = `pat-${String(i % 5000).padStart(4, '0')}`;
   const input: AuditInput = {
     eventId: randomUUID(), recorded: Date.now(), requestId: randomUUID(), traceId: randomBytes(16).toString('hex'), method: 'GET',
     interaction: { kind: 'read', resourceType: 'Observation' }, path: `/Observation/obs-${i}`, query: '', status: 200, clientGone: false, clientAddress: '10.1.2.3',
-    who: { subject: `user-${i % 300}`, issuer: 'https://idp.example.org', fhirUser: `Practitioner/prac-${i % 300}`, clientId: 'ehr-app', tokenId: randomBytes(32).toString('base64url'), purposeOfUse: 'TREAT', organization: 'Organization/org-1' },
+    who: { subject: `user-${i % 300}`, issuer: 'https://idp.example.org', fhirUser: `Practitioner/prac-${i % 300}`, clientId: 'ehr-app', tokenId: randomBytes(32).toString('base64url'), purposeOfUse: PURPOSES[Math.floor(i / 5000) % PURPOSES.length]!, organization: 'Organization/org-1' },
     decision: { permitted: 1, denied: 0, rules: ['grant'], grantIds: ['0x' + randomBytes(32).toString('hex')], patients: [patient], breakGlass: false },
     resources: [`Observation/obs-${i}/_history/1`], gateway: { id: 'bench-gw', baseUrl: 'http://127.0.0.1:8080/fhir' },
   };
@@ -134,11 +139,52 @@ async function benchGas(): Promise<void> {
   rmSync(dataDir, { recursive: true, force: true });
 }
 
+/** A 1M-event embedded log: one patient's 6-year accounting, and a full CSV export's memory. */
+async function benchReports(): Promise<void> {
+  const events = flag('events', 1_000_000);
+  const dataDir = mkdtempSync(join(tmpdir(), 'custos-report-bench-'));
+  const dir = join(dataDir, 'audit');
+  let store = await FileAuditStore.open({ dir });
+  const tree = new MerkleTree();
+  for (let i = 0; i < events; i += 2000) {
+    const batch = Array.from({ length: Math.min(2000, events - i) }, (_, k) => sampleEvent(i + k));
+    await store.append(batch);
+    for (const r of batch) tree.append(r.leafHash);
+  }
+  await store.sequence(events);
+  await store.recordCheckpoint({ treeSize: events, root: toHex(tree.root()), chainId: 31337, contract: '0x0', chainIndex: 0, transactionHash: '0x0', blockNumber: 1, blockHash: '0x0', anchoredAt: Date.now(), gasUsed: 0 });
+  await store.close();
+  store = await FileAuditStore.open({ dir }); // a cold start of the store, as after a restart
+  const rssOpen = process.memoryUsage().rss;
+  const scope = withDefaults({ kind: 'disclosures', patient: 'Patient/pat-0042' });
+  const timings: number[] = [];
+  let rows = 0;
+  for (let run = 0; run < 3; run++) {
+    const started = process.hrtime.bigint();
+    const report = await buildReport(scope, { store, tree, chain: { chainId: 31337, contract: '0x0' } });
+    timings.push(Number(process.hrtime.bigint() - started) / 1e9);
+    rows = report.rows.length;
+  }
+  console.log(JSON.stringify({ bench: 'report-accounting', events, patientEvents: Math.ceil(events / 5000), rows, secondsFirst: +timings[0]!.toFixed(3), secondsMedian: +[...timings].sort()[1]!.toFixed(3) }));
+
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  const started = process.hrtime.bigint();
+  const out = createWriteStream(join(dataDir, 'full.csv'));
+  const streamed = await streamCsvReport(withDefaults({ kind: 'actor-activity', actor: 'ehr-app' }), store, out);
+  await new Promise<void>((ok) => out.end(() => ok()));
+  clearInterval(sampler);
+  console.log(JSON.stringify({ bench: 'report-full-csv', rows: streamed.rows, seconds: +(Number(process.hrtime.bigint() - started) / 1e9).toFixed(1), csvMB: Math.round(statSync(join(dataDir, 'full.csv')).size / 1e6), rssAfterOpenMB: Math.round(rssOpen / 1e6), rssPeakMB: Math.round(peak / 1e6) }));
+  await store.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
 const command = process.argv[2];
 if (command === 'store') await benchStores();
 else if (command === 'verify') await benchVerify();
 else if (command === 'gas') await benchGas();
+else if (command === 'reports') await benchReports();
 else {
-  console.error('usage: node dist/bench/audit-bench.js store|verify|gas [--events N] [--concurrency N] [--checkpoints N]');
+  console.error('usage: node dist/bench/audit-bench.js store|verify|gas|reports [--events N] [--concurrency N] [--checkpoints N]');
   process.exit(2);
 }
