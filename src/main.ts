@@ -14,6 +14,7 @@ import { fhirNameResolver } from './http/admin/fhir-names.js';
 import { createReportRouter } from './http/admin/report-routes.js';
 import { reportRenderers } from './http/admin/report-renderers.js';
 import { createConsentRouter } from './http/admin/consent-routes.js';
+import { createConsoleRouter } from './http/admin/console-routes.js';
 import { callerOf } from './http/consent-intake.js';
 import type { CustosConfig } from './config/types.js';
 import type { FhirSource, Interceptor } from './fhir/upstream.js';
@@ -130,6 +131,12 @@ export async function startCustos(config: CustosConfig, logger: Logger): Promise
             log: audit.log,
             anchoring: audit.anchoring,
             chain: { chainId: consent.deployment.chainId, contract: consent.deployment.auditAnchor },
+            explorerTxUrl: config.audit.explorerTxUrl,
+          })],
+          ['/console', createConsoleRouter({
+            authenticate: async (authorization) => callerOf(await identity.authenticator.authenticate(authorization, {})),
+            store: audit.store,
+            devIssuer: config.identity.devIssuer.enabled ? identity.devIssuer : undefined,
           })],
         ],
         isShuttingDown: () => shuttingDown,

@@ -49,6 +49,7 @@ export interface CustosConfig {
     readonly postgresUrl: string | null;
     readonly postgresSchema: string;
     readonly instanceId: string | null;
+    readonly explorerTxUrl: string | null;
     readonly anchorIntervalMs: number;
     readonly sequenceIntervalMs: number;
     readonly commitDelayMs: number;
