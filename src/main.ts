@@ -12,6 +12,7 @@ import { composeIdentity } from './compose/identity.js';
 import { createAuditRouter } from './http/admin/audit-routes.js';
 import { fhirNameResolver } from './http/admin/fhir-names.js';
 import { createReportRouter } from './http/admin/report-routes.js';
+import { adminAccessRecorder } from './http/admin/admin-access-audit.js';
 import { reportRenderers } from './http/admin/report-renderers.js';
 import { createConsentRouter } from './http/admin/consent-routes.js';
 import { createConsoleRouter } from './http/admin/console-routes.js';
@@ -92,6 +93,7 @@ export async function startCustos(config: CustosConfig, logger: Logger): Promise
       maxResponseBytes: config.enforcement.maxResponseBytes,
     });
 
+    const gatewayIdentity = { id: audit.instanceId, baseUrl: config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}${FHIR_MOUNT_PATH}` };
     let shuttingDown = false;
     const server = await startGatewayServer({
       host: config.server.host,
@@ -99,7 +101,7 @@ export async function startCustos(config: CustosConfig, logger: Logger): Promise
       mountPath: FHIR_MOUNT_PATH,
       fhir: createFhirPipeline({
         mountPath: FHIR_MOUNT_PATH, source, config, logger, authenticator: identity.authenticator, enforcer,
-        audit: createAuditTrail(audit.recorder, { id: audit.instanceId, baseUrl: config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}${FHIR_MOUNT_PATH}` }),
+        audit: createAuditTrail(audit.recorder, gatewayIdentity),
         consentIntake: { ledger: consent.ledger, pseudonyms: consent.pseudonyms, nowSeconds: () => Math.floor(Date.now() / 1000) },
       }),
       other: createOpsApp({
@@ -117,7 +119,11 @@ export async function startCustos(config: CustosConfig, logger: Logger): Promise
         routers: [
           ['/admin/consents', consentRouter],
           ['/admin/reports', createReportRouter({
-            authenticate: async (authorization) => callerOf(await identity.authenticator.authenticate(authorization, {})),
+            authenticate: async (authorization) => {
+              const actor = await identity.authenticator.authenticate(authorization, {});
+              return { ...callerOf(actor), actor };
+            },
+            recordAccess: adminAccessRecorder(audit.recorder, gatewayIdentity),
             store: audit.store,
             tree: () => audit.log.tree,
             chain: { chainId: consent.deployment.chainId, contract: consent.deployment.auditAnchor },

@@ -114,6 +114,9 @@ export class PgAuditStore implements AuditStore {
     };
     const pool = new pg.Pool({ ...clientConfig, max: poolSize, idleTimeoutMillis: 30_000 });
     pool.on('error', () => undefined); // an idle connection dropped: the next checkout reconnects
+    // A connection that dies while checked out also emits 'error': without a listener that would
+    // crash the gateway when the database restarts. Its query rejects anyway, which is what we act on.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const store = new PgAuditStore(pool, clientConfig, schema, describeDatabase(options.connectionString));
     try {
       await store.transaction('creating its tables', async (client) => {

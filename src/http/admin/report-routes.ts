@@ -9,6 +9,9 @@
  * pseudonyms unless names are asked for.
  */
 import express, { type Request, type Response, type Router } from 'express';
+import { randomUUID } from 'node:crypto';
+import type { Actor } from '../../policy/identity/actor.js';
+import type { AdminAccessRecorder } from './admin-access-audit.js';
 import type { AuditStore } from '../../audit/store.js';
 import type { MerkleTree } from '../../audit/merkle-tree.js';
 import { buildReport, withDefaults } from '../../audit/reports/build-report.js';
@@ -25,7 +28,9 @@ export type ReportFormat = 'json' | 'csv' | 'pdf' | 'bundle';
 export type ReportRenderer = (report: Report) => Promise<{ readonly contentType: string; readonly extension: string; readonly body: Buffer }>;
 
 export interface ReportRouteDeps {
-  authenticate(authorization: string | undefined): Promise<{ readonly scopes: readonly string[] }>;
+  authenticate(authorization: string | undefined): Promise<{ readonly scopes: readonly string[]; readonly actor?: Actor }>;
+  /** Records the report as an access in the audit log, durably, before it is sent. */
+  readonly recordAccess?: AdminAccessRecorder;
   readonly store: AuditStore;
   readonly tree: () => MerkleTree;
   readonly chain: { readonly chainId: number; readonly contract: string };
@@ -69,6 +74,16 @@ export function createReportRouter(deps: ReportRouteDeps): Router {
     const body = validateBody<ReportBody>(bodySchema, req.body ?? {});
     const scope = scopeOf(kind, body);
     const format = body.format ?? 'json';
+    const record = async () => {
+      if (!deps.recordAccess || !who.actor) return;
+      const given = req.headers['x-request-id'];
+      await deps.recordAccess({
+        actor: who.actor, operation: `report-${kind}`, path: `/admin/reports/${kind}`, status: 200,
+        requestId: typeof given === 'string' && /^[A-Za-z0-9._:\-]{1,128}$/.test(given) ? given : randomUUID(),
+        clientAddress: req.socket.remoteAddress ?? 'unknown',
+        patients: scope.patient ? [scope.patient.replace(/^Patient\//, '')] : [],
+      });
+    };
     const render = format === 'json' ? jsonRenderer : deps.renderers[format];
     if (!render) throw new CustosError('NOT_ACCEPTABLE', `the ${format} format is not available; use json`);
     if (format === 'csv' && STREAMED_KINDS.includes(kind)) {
@@ -76,6 +91,7 @@ export function createReportRouter(deps: ReportRouteDeps): Router {
       res.status(200).type('text/csv; charset=utf-8');
       res.setHeader('content-disposition', `attachment; filename="custos-${kind}-${new Date().toISOString().slice(0, 10)}.csv"`);
       res.setHeader('cache-control', 'no-store');
+      await record();
       await streamCsvReport(scope, deps.store, res, annotationsFor(deps, scope));
       res.end();
       return;
@@ -83,6 +99,7 @@ export function createReportRouter(deps: ReportRouteDeps): Router {
 
     const report = await withNames(deps, await buildReport(scope, { store: deps.store, tree: deps.tree(), chain: deps.chain, annotate: annotationsFor(deps, scope) }));
     const out = await render(report);
+    await record();
     res.status(200).type(out.contentType);
     res.setHeader('content-disposition', `attachment; filename="custos-${kind}-${report.generatedAt.slice(0, 10)}.${out.extension}"`);
     res.setHeader('cache-control', 'no-store');

@@ -24,6 +24,8 @@ describe('compliance reports', () => {
   let auditor: string;
   let emergency: string;
   const dir = mkdtempSync(join(tmpdir(), 'custos-reports-'));
+  /** Reports are bounded to the seeded traffic: running them is itself audited, later. */
+  let seededUntil = '';
 
   before(async () => {
     w = await startWorld({ CUSTOS_ENFORCEMENT_BREAK_GLASS_ACTORS: 'Practitioner/prac-05', CUSTOS_AUDIT_ANCHOR_INTERVAL_MS: '200' });
@@ -46,11 +48,13 @@ describe('compliance reports', () => {
       if (listed.checkpoints.at(-1)?.treeSize === listed.head.treeSize && listed.head.treeSize >= 6) break;
       await new Promise((r) => setTimeout(r, 100));
     }
+    seededUntil = new Date(Date.now() + 5).toISOString();
+    await new Promise((r) => setTimeout(r, 10));
   });
   after(() => w?.close().catch(() => undefined));
 
   async function report(kind: string, body: Record<string, unknown>): Promise<{ status: number; report: Report; text: string; headers: Headers }> {
-    const response = await fetch(`${w.gateway.origin}/admin/reports/${kind}`, { method: 'POST', headers: { authorization: `Bearer ${auditor}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await fetch(`${w.gateway.origin}/admin/reports/${kind}`, { method: 'POST', headers: { authorization: `Bearer ${auditor}`, 'content-type': 'application/json' }, body: JSON.stringify({ to: seededUntil, ...body }) });
     const text = await response.text();
     return { status: response.status, text, headers: response.headers, report: response.status === 200 && text.startsWith('{') ? (JSON.parse(text) as Report) : (undefined as unknown as Report) };
   }
@@ -133,10 +137,24 @@ describe('compliance reports', () => {
     assert.equal(parsed.type, 'collection');
     assert.equal(parsed.entry.length, json.evidence.length);
     assert.ok(parsed.entry.every((e) => e.resource.resourceType === 'AuditEvent'));
-    const pdf = await fetch(`${w.gateway.origin}/admin/reports/access`, { method: 'POST', headers: { authorization: `Bearer ${auditor}`, 'content-type': 'application/json' }, body: JSON.stringify({ patient: 'Patient/pat-002', format: 'pdf' }) });
+    const pdf = await fetch(`${w.gateway.origin}/admin/reports/access`, { method: 'POST', headers: { authorization: `Bearer ${auditor}`, 'content-type': 'application/json' }, body: JSON.stringify({ patient: 'Patient/pat-002', format: 'pdf', to: seededUntil }) });
     assert.equal(pdf.headers.get('content-type'), 'application/pdf');
     const bytes = Buffer.from(await pdf.arrayBuffer());
     assert.equal(bytes.subarray(0, 5).toString(), '%PDF-');
+  });
+
+  it('records each report as an access in the audit log (health care operations: not a disclosure)', async () => {
+    await report('disclosures', { patient: 'Patient/pat-003' });
+    let rows: Report['rows'] = [];
+    for (let i = 0; i < 100 && rows.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const r = await fetch(`${w.gateway.origin}/admin/reports/access`, { method: 'POST', headers: { authorization: `Bearer ${auditor}`, 'content-type': 'application/json' }, body: '{"patient":"Patient/pat-003"}' });
+      rows = ((await r.json()) as Report).rows.filter((x) => x.cells['interaction'] === 'operation');
+    }
+    assert.equal(rows[0]?.cells['actor'], 'Practitioner/auditor-1');
+    assert.equal(rows[0]?.cells['purpose'], 'HOPERAT');
+    const accounting = (await report('disclosures', { patient: 'Patient/pat-003', to: new Date(Date.now() + 1000).toISOString() })).report;
+    assert.ok(!accounting.rows.some((x) => x.cells['recipient'] === 'Practitioner/auditor-1'), 'a compliance review is not an accountable disclosure');
   });
 
   it('custos audit verify --report: an untouched report verifies against the chain; an edited one does not', async () => {
