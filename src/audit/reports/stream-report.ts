@@ -3,10 +3,11 @@
  * while the log is read, so a report over millions of events never sits in memory: each event in
  * scope is parsed, its row derived by the same rules as `deriveReport`, and its line written with
  * back-pressure. Only events covered by the newest anchored checkpoint are listed (as in the JSON
- * form); the verifiable form with proofs stays the JSON report.
+ * form). The JSON form of the same reports streams too (`streamJsonReport`).
  */
 import type { Writable } from 'node:stream';
 import { once } from 'node:events';
+import type { MerkleTree } from '../merkle-tree.js';
 import type { AuditStore } from '../store.js';
 import { eventsInScope } from './build-report.js';
 import { eventFacts } from './event-facts.js';
@@ -42,6 +43,43 @@ export async function streamCsvReport(scope: ReportScope, store: AuditStore, out
       rows++;
     }
   }
+  return { rows, unanchored };
+}
+
+/**
+ * The verifiable JSON form of a per-event report, streamed: the same document `buildReport` makes
+ * (members in another order, which JSON does not care about), written in two passes over the
+ * events in scope (rows, then evidence), so neither the rows nor the events sit in memory.
+ */
+export async function streamJsonReport(scope: ReportScope, store: AuditStore, tree: MerkleTree, out: Writable, annotate: Annotations = {}): Promise<StreamedReport> {
+  const checkpoint = (await store.checkpoints()).filter((c) => c.treeSize <= tree.size).at(-1) ?? null;
+  const anchoredSize = checkpoint?.treeSize ?? 0;
+  const header = deriveReport(scope, [], annotate).header;
+  const shownCheckpoint = checkpoint
+    ? { chainId: checkpoint.chainId, contract: checkpoint.contract, treeSize: checkpoint.treeSize, root: checkpoint.root, transactionHash: checkpoint.transactionHash, blockNumber: checkpoint.blockNumber }
+    : null;
+  await write(out, `{"format":"custos-report/1","scope":${JSON.stringify(scope)},"header":${JSON.stringify(header)},"generatedAt":"${new Date().toISOString()}","checkpoint":${JSON.stringify(shownCheckpoint)},"rows":[`);
+  let rows = 0;
+  let unanchored = 0;
+  for await (const event of eventsInScope(store, scope)) {
+    if (event.index >= anchoredSize) {
+      unanchored++;
+      continue;
+    }
+    const derived = deriveReport(scope, [eventFacts(event.index, JSON.parse(event.canonical.toString('utf8')) as Record<string, unknown>)], annotate);
+    for (const row of derived.rows) await write(out, (rows++ > 0 ? ',' : '') + JSON.stringify(row));
+  }
+  await write(out, '],"evidence":[');
+  let first = true;
+  for await (const event of eventsInScope(store, scope)) {
+    if (event.index >= anchoredSize) continue;
+    const canonical = event.canonical.toString('utf8');
+    if (deriveReport(scope, [eventFacts(event.index, JSON.parse(canonical) as Record<string, unknown>)], annotate).rows.length === 0) continue;
+    const evidence = { index: event.index, canonical, proof: tree.inclusionProof(event.index, anchoredSize).map((h) => h.toString('hex')) };
+    await write(out, (first ? '' : ',') + JSON.stringify(evidence));
+    first = false;
+  }
+  await write(out, `],"unanchored":${unanchored}}`);
   return { rows, unanchored };
 }
 

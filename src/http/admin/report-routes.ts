@@ -17,7 +17,7 @@ import type { MerkleTree } from '../../audit/merkle-tree.js';
 import { buildReport, withDefaults } from '../../audit/reports/build-report.js';
 import { REPORT_KINDS, type Report, type ReportKind, type ReportScope } from '../../audit/reports/report-model.js';
 import type { Annotations } from '../../audit/reports/report-rows.js';
-import { STREAMED_KINDS, streamCsvReport } from '../../audit/reports/stream-report.js';
+import { STREAMED_KINDS, streamCsvReport, streamJsonReport } from '../../audit/reports/stream-report.js';
 import { CustosError } from '../../errors.js';
 import { AUDITOR_SCOPES } from './audit-routes.js';
 import { validateBody } from './json-body-validator.js';
@@ -86,13 +86,15 @@ export function createReportRouter(deps: ReportRouteDeps): Router {
     };
     const render = format === 'json' ? jsonRenderer : deps.renderers[format];
     if (!render) throw new CustosError('NOT_ACCEPTABLE', `the ${format} format is not available; use json`);
-    if (format === 'csv' && STREAMED_KINDS.includes(kind)) {
-      // One row per event: written while the log is read, whatever the size of the range.
-      res.status(200).type('text/csv; charset=utf-8');
-      res.setHeader('content-disposition', `attachment; filename="custos-${kind}-${new Date().toISOString().slice(0, 10)}.csv"`);
+    if ((format === 'csv' || (format === 'json' && kind !== 'disclosures')) && STREAMED_KINDS.includes(kind)) {
+      // One row per event: written while the log is read, whatever the size of the range (the
+      // accounting of disclosures is one patient's and carries resolved names: built whole).
+      res.status(200).type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json');
+      res.setHeader('content-disposition', `attachment; filename="custos-${kind}-${new Date().toISOString().slice(0, 10)}.${format}"`);
       res.setHeader('cache-control', 'no-store');
       await record();
-      await streamCsvReport(scope, deps.store, res, annotationsFor(deps, scope));
+      if (format === 'csv') await streamCsvReport(scope, deps.store, res, annotationsFor(deps, scope));
+      else await streamJsonReport(scope, deps.store, deps.tree(), res, annotationsFor(deps, scope));
       res.end();
       return;
     }
