@@ -30,20 +30,14 @@ export async function streamCsvReport(scope: ReportScope, store: AuditStore, out
   });
   await write(out, csvHeaderLine(shell([], [])));
   let rows = 0;
-  let unanchored = 0;
-  for await (const event of eventsInScope(store, scope)) {
-    if (event.index >= anchoredSize) {
-      unanchored++;
-      continue;
-    }
-    const canonical = event.canonical.toString('utf8');
-    const derived = deriveReport(scope, [eventFacts(event.index, JSON.parse(canonical) as Record<string, unknown>)], annotate);
-    for (const row of derived.rows) {
-      await write(out, csvRowLine(shell([row], [{ index: event.index, canonical, proof: [] }]), row));
+  const counts = { unanchored: 0 };
+  for await (const event of rowsInScope(scope, store, anchoredSize, annotate, counts)) {
+    for (const row of event.rows) {
+      await write(out, csvRowLine(shell([row], [{ index: event.index, canonical: event.canonical, proof: [] }]), row));
       rows++;
     }
   }
-  return { rows, unanchored };
+  return { rows, unanchored: counts.unanchored };
 }
 
 /**
@@ -60,27 +54,32 @@ export async function streamJsonReport(scope: ReportScope, store: AuditStore, tr
     : null;
   await write(out, `{"format":"custos-report/1","scope":${JSON.stringify(scope)},"header":${JSON.stringify(header)},"generatedAt":"${new Date().toISOString()}","checkpoint":${JSON.stringify(shownCheckpoint)},"rows":[`);
   let rows = 0;
-  let unanchored = 0;
-  for await (const event of eventsInScope(store, scope)) {
-    if (event.index >= anchoredSize) {
-      unanchored++;
-      continue;
-    }
-    const derived = deriveReport(scope, [eventFacts(event.index, JSON.parse(event.canonical.toString('utf8')) as Record<string, unknown>)], annotate);
-    for (const row of derived.rows) await write(out, (rows++ > 0 ? ',' : '') + JSON.stringify(row));
+  const counts = { unanchored: 0 };
+  for await (const event of rowsInScope(scope, store, anchoredSize, annotate, counts)) {
+    for (const row of event.rows) await write(out, (rows++ > 0 ? ',' : '') + JSON.stringify(row));
   }
   await write(out, '],"evidence":[');
   let first = true;
-  for await (const event of eventsInScope(store, scope)) {
-    if (event.index >= anchoredSize) continue;
-    const canonical = event.canonical.toString('utf8');
-    if (deriveReport(scope, [eventFacts(event.index, JSON.parse(canonical) as Record<string, unknown>)], annotate).rows.length === 0) continue;
-    const evidence = { index: event.index, canonical, proof: tree.inclusionProof(event.index, anchoredSize).map((h) => h.toString('hex')) };
+  for await (const event of rowsInScope(scope, store, anchoredSize, annotate, { unanchored: 0 })) {
+    const evidence = { index: event.index, canonical: event.canonical, proof: tree.inclusionProof(event.index, anchoredSize).map((h) => h.toString('hex')) };
     await write(out, (first ? '' : ',') + JSON.stringify(evidence));
     first = false;
   }
-  await write(out, `],"unanchored":${unanchored}}`);
-  return { rows, unanchored };
+  await write(out, `],"unanchored":${counts.unanchored}}`);
+  return { rows, unanchored: counts.unanchored };
+}
+
+/** The anchored events in scope with their rows (none when the report's rule leaves an event out). */
+async function* rowsInScope(scope: ReportScope, store: AuditStore, anchoredSize: number, annotate: Annotations, counts: { unanchored: number }) {
+  for await (const event of eventsInScope(store, scope)) {
+    if (event.index >= anchoredSize) {
+      counts.unanchored++;
+      continue;
+    }
+    const canonical = event.canonical.toString('utf8');
+    const { rows } = deriveReport(scope, [eventFacts(event.index, JSON.parse(canonical) as Record<string, unknown>)], annotate);
+    if (rows.length > 0) yield { index: event.index, canonical, rows };
+  }
 }
 
 async function write(out: Writable, text: string): Promise<void> {

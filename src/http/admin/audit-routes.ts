@@ -12,6 +12,7 @@ import type { AuditLog } from '../../audit/audit-log.js';
 import { writeAuditExport } from '../../audit/export-writer.js';
 import type { AuditSearch, AuditStore, CheckpointRecord, StoredAuditEvent } from '../../audit/store.js';
 import { CustosError } from '../../errors.js';
+import { WHO_AND_WHEN } from './admin-schemas.js';
 import { validateBody } from './json-body-validator.js';
 
 export const AUDITOR_SCOPES = ['custos/auditor', 'custos/admin'] as const;
@@ -27,17 +28,11 @@ export interface AuditRouteDeps {
   readonly explorerTxUrl?: string | null;
 }
 
-/** An ISO 8601 date or date-time (FHIR dateTime without partial years). */
-const DATE_TIME = '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2}))?$';
-
 const searchSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    patient: { type: 'string', pattern: '^Patient/[A-Za-z0-9\\-.]{1,64}$' },
-    actor: { type: 'string', minLength: 1, maxLength: 256 },
-    from: { type: 'string', pattern: DATE_TIME },
-    to: { type: 'string', pattern: DATE_TIME },
+    ...WHO_AND_WHEN,
     outcome: { enum: [0, 4, 8, 12] },
     breakGlass: { type: 'boolean' },
     after: { type: 'integer', minimum: -1 },

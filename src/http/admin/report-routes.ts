@@ -20,6 +20,7 @@ import type { Annotations } from '../../audit/reports/report-rows.js';
 import { STREAMED_KINDS, streamCsvReport, streamJsonReport } from '../../audit/reports/stream-report.js';
 import { CustosError } from '../../errors.js';
 import { AUDITOR_SCOPES } from './audit-routes.js';
+import { WHO_AND_WHEN } from './admin-schemas.js';
 import { validateBody } from './json-body-validator.js';
 
 export type ReportFormat = 'json' | 'csv' | 'pdf' | 'bundle';
@@ -41,15 +42,11 @@ export interface ReportRouteDeps {
   readonly renderers: Partial<Record<ReportFormat, ReportRenderer>>;
 }
 
-const DATE_TIME = '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2}))?$';
 const bodySchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    patient: { type: 'string', pattern: '^Patient/[A-Za-z0-9\\-.]{1,64}$' },
-    actor: { type: 'string', minLength: 1, maxLength: 256 },
-    from: { type: 'string', pattern: DATE_TIME },
-    to: { type: 'string', pattern: DATE_TIME },
+    ...WHO_AND_WHEN,
     includeExempt: { type: 'boolean' },
     showNames: { type: 'boolean' },
     format: { enum: ['json', 'csv', 'pdf', 'bundle'] },
