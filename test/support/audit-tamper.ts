@@ -12,6 +12,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkFrame, decodeEvent, encodedLength, encodeRecord, FILE_HEADER, FRAME_SIZE, HEADER_SIZE } from '../../src/adapters/store/file-audit-codec.js';
 import { EVENTS_FILE } from '../../src/adapters/store/file-audit-store.js';
+import { writtenEndOf } from '../../src/adapters/store/file-audit-prealloc.js';
 import type { StoredAuditEvent } from '../../src/audit/store.js';
 import { leafHashOf, ZERO_HASH } from './audit-store-conformance.js';
 
@@ -25,8 +26,9 @@ export interface RecordSpan {
 export async function recordSpans(dir: string): Promise<RecordSpan[]> {
   const data = await readFile(join(dir, EVENTS_FILE));
   const spans: RecordSpan[] = [];
-  for (let at = HEADER_SIZE; at < data.length; ) {
-    const check = checkFrame(data, at, data.length - at);
+  const end = Math.max(HEADER_SIZE, writtenEndOf(data)); // the zeroed space written ahead is not log
+  for (let at = HEADER_SIZE; at < end; ) {
+    const check = checkFrame(data, at, end - at);
     if (check.kind !== 'ok') throw new Error(`record at byte ${at} does not frame: the log is already damaged`);
     spans.push({ offset: at, length: FRAME_SIZE + check.bodyLength });
     at += FRAME_SIZE + check.bodyLength;

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { appendFile, mkdtemp, readFile, rm, stat, truncate as truncateFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, open, readFile, rm, stat, truncate as truncateFile, writeFile } from 'node:fs/promises';
+import { writtenEndOf } from '../../../src/adapters/store/file-audit-prealloc.js';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -66,14 +67,30 @@ function encodedWrite(records: ReturnType<typeof auditRecord>[], first: number, 
   return out;
 }
 
+/** The log's written size: the file minus the zeroed space the store allocates ahead. */
+async function writtenSize(dir: string): Promise<number> {
+  return writtenEndOf(await readFile(logFile(dir)));
+}
+
+/** What a crash mid-write leaves: bytes landed right after the log, in the space allocated ahead. */
+async function landAfterLog(dir: string, bytes: Buffer): Promise<void> {
+  const at = await writtenSize(dir);
+  const handle = await open(logFile(dir), 'r+');
+  try {
+    await handle.write(bytes, 0, bytes.length, at);
+  } finally {
+    await handle.close();
+  }
+}
+
 describe('FileAuditStore recovery', () => {
   it('cuts off a torn last record, keeps it aside, and appends after it', async () => {
     const dir = await newDir();
     const records = Array.from({ length: 5 }, () => auditRecord());
     await withStore(dir, (store) => appendAll(store, records, 2));
-    const whole = (await stat(logFile(dir))).size;
+    const whole = await writtenSize(dir);
     const torn = encodedWrite([auditRecord(), auditRecord()], 5, records[4]!.leafHash);
-    await appendFile(logFile(dir), torn.subarray(0, Math.floor(torn.length * 0.7)));
+    await landAfterLog(dir, torn.subarray(0, Math.floor(torn.length * 0.7)));
 
     const more = [auditRecord()];
     await withStore(dir, async (store) => {
@@ -97,7 +114,7 @@ describe('FileAuditStore recovery', () => {
     const last = encodedWrite([auditRecord(), auditRecord(), auditRecord()], 3, records[2]!.leafHash);
     const hole = encodedLength(auditRecord()); // the middle record's pages never reached the disk
     last.fill(0, Math.floor(last.length / 3), Math.floor(last.length / 3) + Math.min(hole, 100));
-    await appendFile(logFile(dir), last);
+    await landAfterLog(dir, last);
     await withStore(dir, async (store) => {
       assert.ok(store.recovery.tornTail);
       assert.deepEqual(store.recovery.damage, []);
@@ -162,7 +179,7 @@ describe('FileAuditStore read-only', () => {
         await reader.close();
       }
     });
-    await appendFile(logFile(dir), Buffer.alloc(100, 7));
+    await landAfterLog(dir, Buffer.alloc(100, 7));
     const size = (await stat(logFile(dir))).size;
     const reader = await FileAuditStore.open({ dir, readOnly: true });
     try {
