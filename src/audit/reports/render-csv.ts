@@ -7,9 +7,9 @@
  *   form, which is what `custos audit verify --report` checks.
  * - Header cells are the column KEYS (`date`, `recipient`…), not the titles: keys are stable and
  *   map back to `ReportRow.cells` unambiguously; the manifest pairs each key with its title.
- * - After the report's columns come `events` (the row's log indices) and `leaf_hashes` (hex
- *   SHA-256(0x00 ‖ canonical event), RFC 9162 §2.1.1), both `;`-separated, so a reader can match a
- *   row to the log entries it rests on without the JSON.
+ * - After the report's columns come `events` (the row's log indices), `leaf_hashes` (hex
+ *   SHA-256(0x00 ‖ canonical event), RFC 9162 §2.1.1), `proofs` (each entry's audit path) and
+ *   `checkpoint` (`treeSize:root`), so every row carries its inclusion proofs and the checkpoint.
  * - Lines end in CRLF; a field containing `,` `"` CR or LF is quoted, with `"` doubled (RFC 4180 §2).
  * - Formula injection (OWASP "CSV Injection"): a text cell starting with `=` `+` `-` `@` TAB or CR
  *   would be run as a formula by Excel, LibreOffice or Sheets, and row values come from requests
@@ -24,14 +24,18 @@ import { CustosError } from '../../errors.js';
 import { leafHash } from '../merkle.js';
 import type { Report, ReportRow } from './report-model.js';
 
-/** The two columns every CSV ends with, after the report's own. */
-export const CSV_EVIDENCE_COLUMNS = ['events', 'leaf_hashes'] as const;
+/** The evidence columns every CSV ends with, after the report's own. */
+export const CSV_EVIDENCE_COLUMNS = ['events', 'leaf_hashes', 'proofs', 'checkpoint'] as const;
 
 const CRLF = '\r\n';
 /** Leading characters that make a spreadsheet evaluate a cell (OWASP), plus our own escape `'`. */
 const FORMULA_START = /^[=+\-@\t\r']/;
 
-/** The header line (with its CRLF): the column keys, then `events` and `leaf_hashes`. */
+/**
+ * The header line (with its CRLF): the column keys, then the evidence every row carries: `events`
+ * (log indices), `leaf_hashes`, `proofs` (each event's RFC 9162 audit path, hashes joined by `:`,
+ * events by `;`) and `checkpoint` (`treeSize:root` of the anchored checkpoint the proofs lead to).
+ */
 export function csvHeaderLine(report: Report): string {
   const keys = [...report.header.columns.map((c) => c.key), ...CSV_EVIDENCE_COLUMNS];
   return keys.map((k) => csvField(guard(k))).join(',') + CRLF;
@@ -49,7 +53,9 @@ export function csvRowLine(report: Report, row: ReportRow): string {
     if (hash === undefined) throw new CustosError('INTERNAL', `The report row names log entry ${index}, but the report carries no evidence for it.`);
     return hash;
   });
-  cells.push(row.events.join(';'), leaves.join(';'));
+  const proofs = proofsOf(report);
+  const checkpoint = report.checkpoint ? `${report.checkpoint.treeSize}:${report.checkpoint.root}` : '';
+  cells.push(row.events.join(';'), leaves.join(';'), row.events.map((index) => proofs.get(index) ?? '').join(';'), checkpoint);
   return cells.map(csvField).join(',') + CRLF;
 }
 
@@ -77,6 +83,8 @@ export function csvManifest(report: Report): string {
       ...report.header.columns.map((c) => ({ key: c.key, title: c.title, ...(c.annotation ? { annotation: true } : {}) })),
       { key: 'events', title: 'Log entries (indices, ";"-separated)' },
       { key: 'leaf_hashes', title: 'Leaf hashes, hex SHA-256(0x00 ‖ canonical event) per log entry (RFC 9162 §2.1.1)' },
+      { key: 'proofs', title: 'Inclusion proofs: each log entry\'s audit path (RFC 9162 §2.1.3), hashes joined by ":", entries by ";"' },
+      { key: 'checkpoint', title: 'The anchored checkpoint the proofs lead to, "treeSize:root"' },
     ],
     rows: report.rows.length,
     checkpoint: report.checkpoint,
@@ -171,6 +179,17 @@ function csvField(value: string): string {
  * A WeakMap keyed on the report object: it goes away with the report.
  */
 const leafCache = new WeakMap<Report, Map<number, string>>();
+
+const proofCache = new WeakMap<Report, Map<number, string>>();
+
+function proofsOf(report: Report): Map<number, string> {
+  let proofs = proofCache.get(report);
+  if (!proofs) {
+    proofs = new Map(report.evidence.map((e) => [e.index, e.proof.join(':')]));
+    proofCache.set(report, proofs);
+  }
+  return proofs;
+}
 
 function leafHashesOf(report: Report): Map<number, string> {
   let hashes = leafCache.get(report);

@@ -13,6 +13,7 @@
  * stay readable.
  */
 import PDFDocument from 'pdfkit';
+import { leafHash } from '../merkle.js';
 import type { Report, ReportCheckpoint, ReportRow } from './report-model.js';
 
 /** The command that verifies a report's JSON form (printed in every PDF). */
@@ -26,6 +27,8 @@ const CELL_PAD = 3;
 const CELL_SIZE = 8;
 const MIN_COLUMN = 42;
 const SHOWN_EVENTS = 5;
+/** Proofs printed in the PDF's evidence appendix; beyond, the JSON form carries them. */
+const EVIDENCE_SHOWN = 300;
 
 /** The report as a PDF document (A4 landscape, built-in fonts). */
 export async function renderPdf(report: Report): Promise<Buffer> {
@@ -47,6 +50,7 @@ export async function renderPdf(report: Report): Promise<Buffer> {
   writer.preamble(report);
   writer.table(report);
   writer.verification(report);
+  writer.evidence(report);
   writer.footers(report);
   doc.end();
   return done;
@@ -258,6 +262,29 @@ class Writer {
       doc.moveDown(0.4).fontSize(8.5).fillColor('#555555').text(remark, MARGIN, doc.y, { width: this.width });
     }
     doc.fillColor('black');
+  }
+
+  /**
+   * The evidence attached: each log entry's leaf hash and RFC 9162 audit path to the checkpoint's
+   * root (the first EVIDENCE_SHOWN entries; the JSON form carries them all, with the events).
+   */
+  evidence(report: Report): void {
+    const { doc } = this;
+    if (!report.checkpoint || report.evidence.length === 0) return;
+    doc.addPage();
+    doc.font('Helvetica-Bold').fontSize(13).text('Evidence: inclusion proofs', MARGIN, doc.y, { width: this.width });
+    doc.moveDown(0.3).font('Helvetica').fontSize(9).text(`For each log entry: its leaf hash (SHA-256 of 0x00 and the canonical AuditEvent) and the audit path to the root of tree size ${report.checkpoint.treeSize}.`, { width: this.width });
+    doc.moveDown(0.4);
+    const shown = report.evidence.slice(0, EVIDENCE_SHOWN);
+    for (const e of shown) {
+      const leaf = leafHash(Buffer.from(e.canonical, 'utf8')).toString('hex');
+      doc.font('Helvetica-Bold').fontSize(8).text(`Log entry ${e.index}`, MARGIN, doc.y, { width: this.width });
+      doc.font('Courier').fontSize(7).text(`leaf ${leaf}\npath ${e.proof.length === 0 ? '(none: the tree has one leaf)' : e.proof.join(' ')}`, MARGIN + 12, doc.y, { width: this.width - 12 });
+      doc.moveDown(0.2);
+    }
+    if (report.evidence.length > shown.length) {
+      doc.font('Helvetica').fontSize(9).text(`${report.evidence.length - shown.length} more entries are in the JSON form of this report.`, MARGIN, doc.y, { width: this.width });
+    }
   }
 
   /** "Page X of Y" and the title on every page; the bottom margin is lifted so no page is added. */

@@ -22,18 +22,21 @@ export interface StreamedReport {
   readonly unanchored: number;
 }
 
-export async function streamCsvReport(scope: ReportScope, store: AuditStore, out: Writable, annotate: Annotations = {}): Promise<StreamedReport> {
-  const anchoredSize = (await store.checkpoints()).at(-1)?.treeSize ?? 0;
+export async function streamCsvReport(scope: ReportScope, store: AuditStore, tree: MerkleTree, out: Writable, annotate: Annotations = {}): Promise<StreamedReport> {
+  const checkpoint = (await store.checkpoints()).filter((c) => c.treeSize <= tree.size).at(-1) ?? null;
+  const anchoredSize = checkpoint?.treeSize ?? 0;
   const empty = deriveReport(scope, [], annotate);
+  const shown = checkpoint ? { chainId: checkpoint.chainId, contract: checkpoint.contract, treeSize: checkpoint.treeSize, root: checkpoint.root, transactionHash: checkpoint.transactionHash, blockNumber: checkpoint.blockNumber } : null;
   const shell = (rows: Report['rows'], evidence: Report['evidence']): Report => ({
-    format: 'custos-report/1', scope, header: empty.header, generatedAt: '', rows, checkpoint: null, evidence, unanchored: 0,
+    format: 'custos-report/1', scope, header: empty.header, generatedAt: '', rows, checkpoint: shown, evidence, unanchored: 0,
   });
   await write(out, csvHeaderLine(shell([], [])));
   let rows = 0;
   const counts = { unanchored: 0 };
   for await (const event of rowsInScope(scope, store, anchoredSize, annotate, counts)) {
     for (const row of event.rows) {
-      await write(out, csvRowLine(shell([row], [{ index: event.index, canonical: event.canonical, proof: [] }]), row));
+      const proof = tree.inclusionProof(event.index, anchoredSize).map((h) => h.toString('hex'));
+      await write(out, csvRowLine(shell([row], [{ index: event.index, canonical: event.canonical, proof }]), row));
       rows++;
     }
   }

@@ -90,7 +90,7 @@ export function createReportRouter(deps: ReportRouteDeps): Router {
       res.setHeader('content-disposition', `attachment; filename="custos-${kind}-${new Date().toISOString().slice(0, 10)}.${format}"`);
       res.setHeader('cache-control', 'no-store');
       await record();
-      if (format === 'csv') await streamCsvReport(scope, deps.store, res, annotationsFor(deps, scope));
+      if (format === 'csv') await streamCsvReport(scope, deps.store, deps.tree(), res, annotationsFor(deps, scope));
       else await streamJsonReport(scope, deps.store, deps.tree(), res, annotationsFor(deps, scope));
       res.end();
       return;

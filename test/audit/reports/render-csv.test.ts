@@ -12,11 +12,11 @@ const report = fixtureReport();
 const KEYS = ['date', 'recipient', 'recipientName', 'organization', 'organizationName', 'description', 'purpose', 'count'];
 
 describe('renderCsv (RFC 4180)', () => {
-  it('starts with the header line of column keys, then events and leaf_hashes, and has one record per row', () => {
+  it('starts with the header line of column keys, then the evidence columns, and has one record per row', () => {
     const records = parseCsv(renderCsv(report));
-    assert.deepEqual(records[0], [...KEYS, 'events', 'leaf_hashes']);
+    assert.deepEqual(records[0], [...KEYS, 'events', 'leaf_hashes', 'proofs', 'checkpoint']);
     assert.equal(records.length, 1 + ROWS.length);
-    for (const r of records) assert.equal(r.length, KEYS.length + 2);
+    for (const r of records) assert.equal(r.length, KEYS.length + 4);
   });
 
   it('ends every line with CRLF and quotes only fields holding , " CR or LF, doubling quotes', () => {
@@ -85,7 +85,7 @@ describe('csvManifest', () => {
     assert.equal(m['statement'], report.header.statement);
     assert.deepEqual(m['scope'], report.scope);
     assert.deepEqual(m['checkpoint'], report.checkpoint);
-    assert.deepEqual(m['columns'].map((c: { key: string }) => c.key), [...KEYS, 'events', 'leaf_hashes']);
+    assert.deepEqual(m['columns'].map((c: { key: string }) => c.key), [...KEYS, 'events', 'leaf_hashes', 'proofs', 'checkpoint']);
     assert.equal(m['columns'][2].annotation, true);
     assert.equal(m['rows'], 3);
     assert.equal(m['provenEvents'], 4);

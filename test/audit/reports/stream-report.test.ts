@@ -57,7 +57,7 @@ describe('streamed reports', () => {
     const checked = await verifyReport(streamed, async (size) => (size === BigInt(built.checkpoint!.treeSize) ? { index: 0, treeSize: size, root: built.checkpoint!.root, blockNumber: 9, timestamp: 0 } : null));
     assert.equal(checked.ok, true, JSON.stringify(checked.problems.slice(0, 2)));
 
-    const csv = parseCsv(await collect((out) => streamCsvReport(scope, store, out)));
+    const csv = parseCsv(await collect((out) => streamCsvReport(scope, store, tree, out)));
     assert.equal(csv.length - 1, built.rows.length);
     const outcome = csv[0]!.indexOf('outcome');
     assert.deepEqual(csv.slice(1).map((r) => r[outcome]), built.rows.map((r) => r.cells['outcome']));

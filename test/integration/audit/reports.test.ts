@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { Report } from '../../../src/audit/reports/report-model.js';
 import { parseCsv } from '../../../src/audit/reports/render-csv.js';
-import { leafHash } from '../../../src/audit/merkle.js';
+import { leafHash, verifyInclusion } from '../../../src/audit/merkle.js';
 import { startWorld, type World } from '../enforcement/world.js';
 
 const run = promisify(execFile);
@@ -124,7 +124,17 @@ describe('compliance reports', () => {
       assert.equal(csv.status, 200);
       assert.match(csv.headers.get('content-type') ?? '', /text\/csv/);
       const table = parseCsv(csv.text);
-      assert.equal(table[0]!.at(-1), 'leaf_hashes');
+      assert.deepEqual(table[0]!.slice(-4), ['events', 'leaf_hashes', 'proofs', 'checkpoint']);
+      // every row carries its proofs and the checkpoint: they verify from the CSV alone
+      const col = (name: string) => table[0]!.indexOf(name);
+      for (const row of table.slice(1)) {
+        const [size, root] = row[col('checkpoint')]!.split(':');
+        const leaves = row[col('leaf_hashes')]!.split(';');
+        row[col('proofs')]!.split(';').forEach((path, k) => {
+          const check = verifyInclusion({ index: Number(row[col('events')]!.split(';')[k]), treeSize: Number(size), leafHash: Buffer.from(leaves[k]!, 'hex'), proof: path ? path.split(':').map((h) => Buffer.from(h, 'hex')) : [], root: Buffer.from(root!.slice(2), 'hex') });
+          assert.deepEqual(check, { ok: true });
+        });
+      }
       if (kind === 'access') {
         assert.deepEqual(table.slice(1).map((r) => r[table[0]!.indexOf('outcome')]), json.rows.map((r) => r.cells['outcome']));
         const byIndex = new Map(json.evidence.map((e) => [e.index, leafHash(Buffer.from(e.canonical)).toString('hex')]));
