@@ -27,7 +27,9 @@ export interface TreeHead {
 export class AuditLog {
   readonly tree = new MerkleTree();
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  /** Every step runs after the previous one: two steps interleaving would append leaves twice. */
+  private serial: Promise<unknown> = Promise.resolve();
+  private nudged = false;
   private leader = false;
   private stopped = false;
   private lastError: unknown;
@@ -43,7 +45,8 @@ export class AuditLog {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    this.timer = undefined;
+    await this.serial;
   }
 
   get isSequencer(): boolean {
@@ -58,30 +61,38 @@ export class AuditLog {
     return { treeSize: size, root: toHex(this.tree.root(size)) };
   }
 
-  /** True while the last step failed (the store is unreachable): for readiness and the console. */
+  /** False while the last step failed (the store is unreachable): for readiness and the console. */
   get healthy(): boolean {
     return this.lastError === undefined;
   }
 
-  /** Runs one step now (after a commit, so fresh events get their index without waiting a tick). */
+  /** Runs a step soon (after a commit, so fresh events get their index without waiting a tick). */
   nudge(): void {
-    if (!this.running && !this.stopped) {
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = undefined;
-      this.running = this.step().finally(() => {
-        this.running = undefined;
-        this.schedule();
-      });
-    }
+    if (this.stopped || this.nudged) return;
+    this.nudged = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    void this.exclusive(async () => {
+      this.nudged = false;
+      await this.step();
+    }).finally(() => this.schedule());
   }
 
-  /** Sequences (as leader) or follows until nothing is left, then resolves. */
-  async catchUp(): Promise<void> {
-    while (!this.stopped && (await this.stepOnce()) > 0);
+  /** Sequences (as leader) or follows until nothing is left, then resolves; errors propagate. */
+  catchUp(): Promise<void> {
+    return this.exclusive(async () => {
+      while (!this.stopped && (await this.stepOnce()) > 0);
+    });
+  }
+
+  private exclusive(fn: () => Promise<void>): Promise<void> {
+    const run = this.serial.then(fn, fn);
+    this.serial = run.catch(() => undefined);
+    return run;
   }
 
   private schedule(): void {
-    if (this.stopped || this.timer || this.running) return;
+    if (this.stopped || this.timer || this.nudged) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.nudge();
@@ -99,14 +110,17 @@ export class AuditLog {
     }
   }
 
-  /** One batch: returns how many leaves joined the mirror. */
+  /** One batch: returns how many leaves joined the mirror. Only ever runs inside `exclusive`. */
   private async stepOnce(): Promise<number> {
     const { store } = this.options;
     const batch = this.options.batch ?? 5000;
     // Leaves sequenced by anyone (an earlier leader, another instance) come first.
     const size = await store.size();
+    if (size < this.tree.size) throw new Error(`the audit store holds ${size} sequenced events, fewer than the ${this.tree.size} already in the log`);
     if (size > this.tree.size) {
-      const leaves = await store.leaves(this.tree.size, Math.min(batch, size - this.tree.size));
+      const want = Math.min(batch, size - this.tree.size);
+      const leaves = await store.leaves(this.tree.size, want);
+      if (leaves.length !== want) throw new Error(`the audit store returned ${leaves.length} leaves from ${this.tree.size}, ${want} expected`);
       this.tree.appendMany(leaves);
       return leaves.length;
     }

@@ -79,6 +79,11 @@ export class AuditRecorder {
     });
   }
 
+  /** False while records would be refused at once (a recent store failure, or a full queue). */
+  accepting(): boolean {
+    return this.now() >= this.refuseUntil && this.queue.length < this.options.maxPending;
+  }
+
   stats(): AuditRecorderStats {
     return { ...this.counts, pending: this.queue.length };
   }

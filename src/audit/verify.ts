@@ -33,7 +33,9 @@ export type ProblemKind =
   | 'link-broken'
   | 'checkpoint-mismatch'
   | 'checkpoint-beyond-log'
-  | 'checkpoints-inconsistent';
+  | 'checkpoints-inconsistent'
+  | 'not-anchored'
+  | 'wrong-chain';
 
 export interface VerifyProblem {
   readonly kind: ProblemKind;
@@ -121,6 +123,11 @@ export async function verifyAuditLog(events: AsyncIterable<VerifiableEvent>, che
     previous = checkpoint;
   }
 
+  if (problems.length === 0 && tree.size > 0 && verifiedUpTo === 0) {
+    // Hashes and links can be rebuilt by whoever holds the database: without an anchored checkpoint
+    // the log proves nothing, so it does not pass.
+    report({ kind: 'not-anchored', message: `no on-chain checkpoint covers any of the ${tree.size} events: nothing is proven (is this the right contract? has anchoring run?)` });
+  }
   return {
     ok: problems.length === 0 && omitted === 0,
     events: tree.size,

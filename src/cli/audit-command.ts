@@ -21,6 +21,7 @@ import { CustosError } from '../errors.js';
 interface VerifyFlags { config?: string; file?: string; report?: string; rpc?: string; contract?: string; json?: boolean }
 interface ExportFlags { config?: string; out: string }
 
+
 export function registerAuditCommand(program: Command): void {
   const audit = program.command('audit').description('verify and export the tamper-evident audit log');
   audit
@@ -30,7 +31,7 @@ export function registerAuditCommand(program: Command): void {
     .option('-f, --file <export>', 'verify an exported file instead of the configured store')
     .option('-r, --report <report.json>', 'verify a compliance report (its JSON form): every row, event and proof, against the chain')
     .option('--rpc <url>', 'EVM JSON-RPC endpoint to read checkpoints from (default: chain.rpcUrl, or the embedded chain)')
-    .option('--contract <address>', 'the AuditAnchor contract to trust (default: the deployment record)')
+    .option('--contract <address>', 'the AuditAnchor contract to trust (default: the deployment record; never taken from the file)')
     .option('--json', 'print the report as JSON')
     .action(async (flags: VerifyFlags) => {
       try {
@@ -68,7 +69,7 @@ async function runVerify(flags: VerifyFlags): Promise<boolean> {
   const { readExportFile } = await import('../audit/export-file.js');
   const { openAuditStore } = await import('../compose/audit.js');
   const file = flags.file ? await readExportFile(resolve(flags.file)) : undefined;
-  const chain = await chainFor(config, flags, file?.header.contract);
+  const chain = await chainFor(config, flags, file ? { contract: file.header.contract, chainId: file.header.chainId } : undefined);
   try {
     const anchored = await chain.read();
     let report;
@@ -82,6 +83,7 @@ async function runVerify(flags: VerifyFlags): Promise<boolean> {
         await store.close();
       }
     }
+    if (anchored.mismatch.length > 0) report = { ...report, ok: false, problems: [...anchored.mismatch.map((message) => ({ kind: 'wrong-chain' as const, message })), ...report.problems] };
     if (flags.json) {
       process.stdout.write(JSON.stringify({ chainId: anchored.chainId, contract: anchored.contract, ...report }, null, 2) + '\n');
     } else {
@@ -112,10 +114,11 @@ async function runVerifyReport(flags: VerifyFlags): Promise<boolean> {
     throw new CustosError('INVALID_REQUEST', `${flags.report} is not a JSON report (verify the JSON form; CSV and PDF are renderings of it)`);
   }
   const config = configFrom(flags);
-  const chain = await chainFor(config, flags, raw.checkpoint?.contract);
+  const chain = await chainFor(config, flags, { contract: raw.checkpoint?.contract, chainId: (raw.checkpoint as { chainId?: number } | null | undefined)?.chainId });
   try {
     const anchored = await chain.read();
-    const result = await verifyReport(raw, async (size) => anchored.checkpoints.find((c) => c.treeSize === size) ?? null);
+    let result = await verifyReport(raw, async (size) => anchored.checkpoints.find((c) => c.treeSize === size) ?? null);
+    if (anchored.mismatch.length > 0) result = { ...result, ok: false, problems: [...anchored.mismatch.map((message) => ({ kind: 'checkpoint-not-on-chain' as const, message })), ...result.problems] };
     if (flags.json) {
       process.stdout.write(JSON.stringify({ chainId: anchored.chainId, contract: anchored.contract, ...result }, null, 2) + '\n');
     } else {
@@ -143,7 +146,7 @@ async function runExport(flags: ExportFlags): Promise<{ events: number; path: st
   const store = await openAuditStore(config, { readOnly: true });
   const path = resolve(flags.out);
   try {
-    const out = createWriteStream(path);
+    const out = createWriteStream(path, { mode: 0o600 }); // the log holds PHI
     const events = await writeAuditExport(store, { chainId: deployment.chainId, contract: deployment.auditAnchor }, out);
     await new Promise<void>((ok, fail) => out.end((error?: Error | null) => (error ? fail(error) : ok())));
     return { events, path };
@@ -160,13 +163,33 @@ async function deploymentOf(config: CustosConfig) {
   return record;
 }
 
-/** The chain to read checkpoints from: --rpc, chain.rpcUrl, or the embedded chain started from dataDir. */
-async function chainFor(config: CustosConfig, flags: VerifyFlags, fileContract: string | undefined) {
+/**
+ * The chain to read checkpoints from (--rpc, chain.rpcUrl, or the embedded chain started from
+ * dataDir) and the AuditAnchor contract to trust: --contract, else the deployment record, NEVER the
+ * file being checked (a forger would name a contract of their own). A file naming another contract
+ * or chain fails verification.
+ */
+async function chainFor(config: CustosConfig, flags: VerifyFlags, fileClaims?: { contract?: string | undefined; chainId?: number | undefined }) {
   const { readAnchoredCheckpoints } = await import('../adapters/ledger/checkpoint-reader.js');
-  const contract = flags.contract ?? fileContract ?? (await deploymentOf(config)).auditAnchor;
+  let contract = flags.contract;
+  if (!contract) {
+    try {
+      contract = (await deploymentOf(config)).auditAnchor;
+    } catch {
+      throw new CustosError('INVALID_REQUEST', 'say which AuditAnchor contract to trust: --contract <address> (it is never taken from the file being verified)');
+    }
+  }
+  const trusted = contract;
   const rpc = flags.rpc ?? config.chain.rpcUrl;
-  if (rpc) return { read: () => readAnchoredCheckpoints(rpc, contract), close: async () => undefined };
+  const read = async (url: string) => {
+    const anchored = await readAnchoredCheckpoints(url, trusted);
+    const mismatch: string[] = [];
+    if (fileClaims?.contract && fileClaims.contract.toLowerCase() !== trusted.toLowerCase()) mismatch.push(`the file names AuditAnchor ${fileClaims.contract}, not the trusted ${trusted}`);
+    if (fileClaims?.chainId !== undefined && fileClaims.chainId !== anchored.chainId) mismatch.push(`the file names chain ${fileClaims.chainId}, the node is chain ${anchored.chainId}`);
+    return { ...anchored, mismatch };
+  };
+  if (rpc) return { read: () => read(rpc), close: async () => undefined };
   const { startLocalChain } = await import('../adapters/ledger/local-chain.js');
   const chain = await startLocalChain({ dataDir: resolve(config.dataDir) });
-  return { read: () => readAnchoredCheckpoints(chain.rpcUrl, contract), close: () => chain.close() };
+  return { read: () => read(chain.rpcUrl), close: () => chain.close() };
 }

@@ -8,7 +8,7 @@
  *   custos audit verify --report a.json      (the JSON form carries the proofs)
  */
 import { createWriteStream } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 
 const KINDS = ['disclosures', 'access', 'actor-activity', 'subject-access', 'break-glass', 'denied'];
@@ -52,8 +52,8 @@ export function registerReportCommand(program: Command): void {
         fail(`the gateway refused (${response.status}): ${problem.detail ?? response.statusText}`);
       }
       const suggested = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? `custos-${kind}.${o.format}`;
-      const path = resolve(o.out ?? suggested);
-      const out = createWriteStream(path);
+      const path = resolve(o.out ?? basename(suggested)); // never a path the server chose
+      const out = createWriteStream(path, { mode: 0o600 }); // reports hold PHI
       let bytes = 0;
       let shown = 0;
       const reader = response.body!.getReader();

@@ -9,11 +9,17 @@ import type { AuditInput, AuditSubject } from '../audit/audit-event.js';
 import type { AuditRecorder } from '../audit/audit-recorder.js';
 import { toAuditRecord } from '../audit/audit-record.js';
 import { returnedResources } from '../audit/returned-resources.js';
+import { CustosError } from '../errors.js';
 import type { RequestContext } from './request-context.js';
 
 export interface AuditTrail {
   /** Records the request's event; resolves when it is durable. */
   commit(context: RequestContext, outcome: RequestOutcome): Promise<void>;
+  /**
+   * Throws AUDIT_UNAVAILABLE when events are being refused right now. Called before a write is
+   * forwarded: a change made upstream whose event then cannot be committed would leave no trace.
+   */
+  ready(): void;
 }
 
 export interface RequestOutcome {
@@ -28,6 +34,9 @@ export interface RequestOutcome {
 
 export function createAuditTrail(recorder: AuditRecorder, gateway: { readonly id: string; readonly baseUrl: string }): AuditTrail {
   return {
+    ready() {
+      if (!recorder.accepting()) throw new CustosError('AUDIT_UNAVAILABLE', 'the audit log cannot take events right now; nothing was changed, retry shortly');
+    },
     commit(context, outcome) {
       const input: AuditInput = {
         eventId: randomUUID(),

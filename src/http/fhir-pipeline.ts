@@ -81,7 +81,6 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
     });
     context.interaction = interaction;
     const breakGlassHeader = header(req, 'x-break-glass');
-    if (breakGlassHeader !== undefined) context.breakGlassReason = breakGlassHeader.trim();
     // authenticate before reading any body, and check the token's SMART scopes
     let actor: Actor | undefined;
     const needed = scopeRequirement(interaction);
@@ -89,6 +88,8 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
       const purposeHeader = req.headers['x-purpose-of-use'];
       actor = await authenticator.authenticate(req.headers.authorization, typeof purposeHeader === 'string' ? { purposeOfUse: purposeHeader } : {});
       context.actor = actor;
+      // An emergency-access claim is recorded (and reviewed) only from an authenticated caller.
+      if (breakGlassHeader !== undefined) context.breakGlassReason = breakGlassHeader.trim().slice(0, 500);
       checkScopes(actor.scopes, interaction, needed);
     }
 
@@ -127,6 +128,9 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
       const answer = await collectAnswer(upstream, config.enforcement.maxResponseBytes);
       return { result: { status: answer.status, headers: answer.headers, body: answer.raw, json: answer.json }, rewriter, isHead };
     }
+
+    // A change must not reach the upstream (or the chain) while its audit event would be refused.
+    if (interaction.method !== 'GET' && interaction.method !== 'HEAD') audit.ready();
 
     // decide-before, forward, decide-after (src/http/enforcement/)
     const access = enforcer.accessFor(actor, interaction, query.params, breakGlassHeader);

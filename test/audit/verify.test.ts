@@ -123,4 +123,10 @@ describe('verifyAuditLog', () => {
     assert.equal((await verifyAuditLog(stream([]), [])).ok, true);
     assert.equal((await verifyAuditLog(stream([]), checkpoints)).ok, false);
   });
+
+  it('does not pass a log no checkpoint covers: hashes and links alone can be rebuilt by the operator', async () => {
+    const report = await verifyAuditLog(stream(relink(log.map((e) => ({ ...e })), 0)), []);
+    assert.equal(report.ok, false);
+    assert.deepEqual(kinds(report), ['not-anchored@cundefined']);
+  });
 });

@@ -135,7 +135,7 @@ describe('compliance console in Chromium', () => {
     await page.getByRole('button', { name: 'Verify in browser' }).click();
     await page.locator('#verify-result[data-verdict]').waitFor();
     assert.equal(await page.locator('#verify-result').getAttribute('data-verdict'), 'ok', await page.locator('#verify-result').innerText());
-    assert.match(await page.locator('#verify-result').innerText(), /Verified: this event is leaf \d+ of the \d+-event log whose root is the root anchored on chain/);
+    assert.match(await page.locator('#verify-result').innerText(), /Verified: this event is leaf \d+ of the \d+-event log whose root is the root the gateway reports as anchored on chain/);
     const root = (await page.locator('#computed-root').innerText()).trim();
     assert.ok(checkpoint.includes(root), 'the root computed in the browser is the anchored one');
     await shot('event-detail');

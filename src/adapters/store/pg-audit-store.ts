@@ -111,6 +111,9 @@ export class PgAuditStore implements AuditStore {
       idle_in_transaction_session_timeout: Math.max(statementTimeoutMs * 3, 30_000),
       keepAlive: true,
       application_name: 'custos-audit',
+      // An append resolves on COMMIT, which is durable only with synchronous_commit on: pin it, so a
+      // server tuned with it off cannot lose events whose answers were already sent.
+      options: '-c synchronous_commit=on',
     };
     const pool = new pg.Pool({ ...clientConfig, max: poolSize, idleTimeoutMillis: 30_000 });
     pool.on('error', () => undefined); // an idle connection dropped: the next checkout reconnects

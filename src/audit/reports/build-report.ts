@@ -4,6 +4,7 @@
  * bytes and its inclusion proof against the newest anchored checkpoint. Events newer than that
  * checkpoint cannot be proven yet: they are left out of the rows and counted.
  */
+import { CustosError } from '../../errors.js';
 import type { MerkleTree } from '../merkle-tree.js';
 import type { AuditSearch, AuditStore, StoredAuditEvent } from '../store.js';
 import { eventFacts, type EventFacts } from './event-facts.js';
@@ -19,6 +20,11 @@ export interface ReportSources {
 }
 
 const PAGE = 1000;
+/**
+ * A report built whole (grouped reports, PDF, Bundle) holds its events in memory: beyond this many
+ * in scope it is refused with a request to narrow the range (per-event reports stream instead).
+ */
+export const MAX_BUILT_EVENTS = 100_000;
 const SIX_YEARS_MS = Math.round(6 * 365.25 * 24 * 3600 * 1000);
 
 /** The scope with its date range filled in: by default the last six years (the HIPAA look-back). */
@@ -33,7 +39,11 @@ export async function buildReport(scope: ReportScope, sources: ReportSources): P
   const facts: EventFacts[] = [];
   const canonical = new Map<number, string>();
   let unanchored = 0;
+  let seen = 0;
   for await (const event of eventsInScope(store, scope)) {
+    if (++seen > MAX_BUILT_EVENTS) {
+      throw new CustosError('PAYLOAD_TOO_LARGE', `more than ${MAX_BUILT_EVENTS} events are in scope for this report: narrow the period (from, to), or ask for CSV or JSON of a per-event report, which stream`);
+    }
     if (event.index >= anchoredSize) {
       unanchored++;
       continue;

@@ -170,7 +170,9 @@ function denied(scope: ReportScope, events: readonly EventFacts[]): DerivedRepor
   for (const f of events) {
     if (f.outcome !== 4) continue;
     const who = f.actor || f.clientId || '(unauthenticated)';
-    byActor.set(who, [...(byActor.get(who) ?? []), f]);
+    const list = byActor.get(who);
+    if (list) list.push(f);
+    else byActor.set(who, [f]);
   }
   const rows = [...byActor].map(([actor, list]): ReportRow => {
     const perDay = new Map<string, number>();

@@ -64,16 +64,31 @@ export async function verifyReport(raw: unknown, findBySize: (treeSize: bigint) 
       problems.push({ kind: 'event-not-proven', message: `event ${e.index} is not valid JSON` });
     }
   }
-  const known = new Set(evidence.map((e) => e.index));
-  for (const [i, row] of rows.entries()) {
-    for (const index of row.events ?? []) if (!known.has(index)) problems.push({ kind: 'evidence-missing', message: `row ${i + 1} cites event ${index}, which the report does not include` });
+  const included = new Set<number>();
+  for (const e of evidence) {
+    if (included.has(e.index)) problems.push({ kind: 'event-not-proven', message: `event ${e.index} appears twice in the evidence: counts built on it would be inflated` });
+    included.add(e.index);
+    const recorded = Date.parse(String(recordedOf(String(e.canonical))));
+    if (!(recorded >= Date.parse(report.scope.from) && recorded < Date.parse(report.scope.to))) problems.push({ kind: 'event-not-proven', message: `event ${e.index} lies outside the report's period` });
   }
-  const annotations = new Set(report.header.columns.filter((c) => c.annotation).map((c) => c.key));
-  const derived = deriveReport(report.scope, facts, {
-    // Annotations cannot be re-derived: take them as given, so only the other columns are compared.
-    name: () => undefined,
-    ...(report.header.columns.some((c) => c.key === 'patient' && c.annotation) ? { pseudonym: (p: string) => p } : {}),
-  });
+  for (const [i, row] of rows.entries()) {
+    for (const index of row.events ?? []) if (!included.has(index)) problems.push({ kind: 'evidence-missing', message: `row ${i + 1} cites event ${index}, which the report does not include` });
+  }
+  // The header (and so which columns are annotations) is derived from the scope, never taken from
+  // the file: a forger could otherwise mark the columns they edited as "unverifiable". The only
+  // choice the file makes is whether break-glass patients were pseudonymised, and only where the
+  // scope did not ask for names.
+  const pseudonymised = report.scope.kind === 'break-glass' && !report.scope.showNames && report.header.columns.some((c) => c.key === 'patient' && c.annotation === true);
+  const annotate = { name: () => undefined, ...(pseudonymised ? { pseudonym: (p: string) => p } : {}) };
+  const derived = deriveReport(report.scope, facts, annotate);
+  if (JSON.stringify(derived.header.columns) !== JSON.stringify(report.header.columns)) {
+    problems.push({ kind: 'row-altered', message: 'the report\'s columns are not those its kind defines: the header was altered' });
+  }
+  const annotations = new Set(derived.header.columns.filter((c) => c.annotation).map((c) => c.key));
+  const known = new Set(derived.header.columns.map((c) => c.key));
+  for (const [i, row] of rows.entries()) {
+    if (Object.keys(row.cells ?? {}).some((k) => !known.has(k))) problems.push({ kind: 'row-altered', message: `row ${i + 1} has cells no column of this report defines` });
+  }
   const key = (row: ReportRow) => JSON.stringify([row.events, Object.entries(row.cells).filter(([k]) => !annotations.has(k)).sort(([a], [b]) => (a < b ? -1 : 1))]);
   const expected = new Map(derived.rows.map((r) => [JSON.stringify(r.events), key(r)]));
   const seen = new Set<string>();
@@ -86,4 +101,12 @@ export async function verifyReport(raw: unknown, findBySize: (treeSize: bigint) 
   }
   for (const [id] of expected) if (!seen.has(id)) problems.push({ kind: 'row-missing', message: `a row for event(s) ${id} is missing from the report` });
   return { ok: problems.length === 0, rows: rows.length, events: evidence.length, unverifiedColumns: [...annotations], problems };
+}
+
+function recordedOf(canonical: string): unknown {
+  try {
+    return (JSON.parse(canonical) as { recorded?: unknown }).recorded ?? '';
+  } catch {
+    return '';
+  }
 }

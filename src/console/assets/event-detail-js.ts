@@ -114,7 +114,9 @@ export function createEventDetailView(section, options) {
       fill(verdict, h('p', null, 'Computing SHA-256 hashes\u2026'));
       try {
         const r = await verifyEvent(detail);
-        const against = r.anchored ? 'the root anchored on chain in block ' + detail.checkpoint.blockNumber : 'the current tree head (not anchored yet)';
+        // The root comes from the gateway's record of the checkpoint: the chain itself is checked by
+        // custos audit verify, which reads it from the node, not from the gateway.
+        const against = r.anchored ? 'the root the gateway reports as anchored on chain in block ' + detail.checkpoint.blockNumber + ' (custos audit verify checks it against the chain itself)' : 'the current tree head (not anchored yet)';
         verdict.setAttribute('data-verdict', r.ok ? 'ok' : 'failed');
         fill(verdict,
           h('p', { class: r.ok ? 'verdict ok' : 'verdict failed' }, r.ok

@@ -55,6 +55,9 @@ export function createAuditRouter(deps: AuditRouteDeps): Router {
   router.post('/events/_search', async (req: Request, res: Response) => {
     await requireAuditor(req);
     const body = validateBody<SearchBody>(searchSchema, req.body ?? {});
+    for (const field of ['from', 'to'] as const) {
+      if (body[field] !== undefined && Number.isNaN(Date.parse(body[field]!))) throw new CustosError('INVALID_REQUEST', `${field} is not a valid date`);
+    }
     const limit = body.limit ?? 100;
     const filter: AuditSearch = {
       limit,
@@ -76,7 +79,9 @@ export function createAuditRouter(deps: AuditRouteDeps): Router {
     const index = indexParam(req.params['index']);
     const event = await deps.store.event(index);
     if (!event || index >= deps.log.size) throw new CustosError('NOT_FOUND', `no sequenced audit event ${index} (the log holds ${deps.log.size})`);
-    const checkpoint = await coveringCheckpoint(deps.store, index);
+    const found = await coveringCheckpoint(deps.store, index);
+    // An instance following another sequencer may not have the covering checkpoint's leaves yet.
+    const checkpoint = found && found.treeSize <= deps.log.size ? found : undefined;
     const treeSize = checkpoint?.treeSize ?? deps.log.size;
     res.json({
       ...summary(event),
@@ -104,7 +109,7 @@ export function createAuditRouter(deps: AuditRouteDeps): Router {
     await requireAuditor(req);
     const from = indexParam(req.query['from']);
     const to = req.query['to'] === undefined ? deps.log.size : indexParam(req.query['to']);
-    if (from > to || to > deps.log.size) throw new CustosError('INVALID_REQUEST', `need 0 <= from <= to <= ${deps.log.size} (the log's size)`);
+    if (from < 1 || from > to || to > deps.log.size) throw new CustosError('INVALID_REQUEST', `need 1 <= from <= to <= ${deps.log.size} (the log's size; a proof from the empty tree means nothing, RFC 9162 §2.1.4)`);
     res.json({ from, to, rootFrom: deps.log.head(from).root, rootTo: deps.log.head(to).root, hashes: deps.log.tree.consistencyProof(from, to).map((h) => h.toString('hex')) });
   });
 

@@ -110,6 +110,9 @@ export function createReportRouter(deps: ReportRouteDeps): Router {
 function scopeOf(kind: ReportKind, body: ReportBody): ReportScope {
   if (PATIENT_REPORTS.includes(kind) && !body.patient) throw new CustosError('INVALID_REQUEST', `the ${kind} report needs "patient" (e.g. "Patient/pat-001")`);
   if (kind === 'actor-activity' && !body.actor) throw new CustosError('INVALID_REQUEST', 'the actor-activity report needs "actor" (a user such as "Practitioner/prac-01", or a client id)');
+  for (const field of ['from', 'to'] as const) {
+    if (body[field] !== undefined && Number.isNaN(Date.parse(body[field]!))) throw new CustosError('INVALID_REQUEST', `"${field}" is not a valid date`);
+  }
   if (body.from && body.to && Date.parse(body.from) >= Date.parse(body.to)) throw new CustosError('INVALID_REQUEST', '"from" must be before "to"');
   return withDefaults({
     kind,

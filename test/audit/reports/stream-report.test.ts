@@ -57,6 +57,18 @@ describe('streamed reports', () => {
     const checked = await verifyReport(streamed, async (size) => (size === BigInt(built.checkpoint!.treeSize) ? { index: 0, treeSize: size, root: built.checkpoint!.root, blockNumber: 9, timestamp: 0 } : null));
     assert.equal(checked.ok, true, JSON.stringify(checked.problems.slice(0, 2)));
 
+    // a forger cannot exempt the columns they edit by calling them annotations, nor duplicate events
+    const onChain = async (size: bigint) => (size === BigInt(built.checkpoint!.treeSize) ? { index: 0, treeSize: size, root: built.checkpoint!.root, blockNumber: 9, timestamp: 0 } : null);
+    const forged = JSON.parse(JSON.stringify(streamed)) as { header: { columns: Array<{ key: string; annotation?: boolean }> }; rows: Array<{ cells: Record<string, unknown> }>; evidence: unknown[] };
+    forged.header.columns.find((c) => c.key === 'outcome')!.annotation = true;
+    forged.rows[0]!.cells['outcome'] = 'permitted';
+    const refused = await verifyReport(forged, onChain);
+    assert.equal(refused.ok, false);
+    assert.ok(refused.problems.some((p) => /header was altered/.test(p.message)));
+    const doubled = JSON.parse(JSON.stringify(streamed)) as { evidence: unknown[] };
+    doubled.evidence.push(doubled.evidence[0]);
+    assert.ok((await verifyReport(doubled, onChain)).problems.some((p) => /appears twice/.test(p.message)));
+
     const csv = parseCsv(await collect((out) => streamCsvReport(scope, store, tree, out)));
     assert.equal(csv.length - 1, built.rows.length);
     const outcome = csv[0]!.indexOf('outcome');

@@ -230,7 +230,8 @@ describe('audit faults', () => {
         const lost = acknowledged.filter((id) => !logged.has(id));
         assert.deepEqual(lost, [], `${lost.length} of ${acknowledged.length} answered requests have no audit event`);
         const report = await verifyAuditLog(store.scan(0, await store.size()), []);
-        assert.equal(report.ok, true, JSON.stringify(report.problems.slice(0, 3)));
+        // intact (hashes, indices, links); nothing anchored: the chain went down with the gateway
+        assert.deepEqual(report.problems.map((p) => p.kind), ['not-anchored'], JSON.stringify(report.problems.slice(0, 3)));
       } finally {
         await store.close();
       }

@@ -134,6 +134,19 @@ describe('custos audit verify', () => {
     assert.match(bad.stdout, /event-altered: event 2 was altered/);
   });
 
+  it('never trusts the contract the file names: an export pointing at another contract fails', async () => {
+    const dir = copy();
+    const file = join(dir, 'export.ndjson');
+    assert.equal((await custos(['audit', 'export', '--out', file], dir)).code, 0);
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const header = JSON.parse(lines[0]!) as Record<string, unknown>;
+    lines[0] = JSON.stringify({ ...header, contract: '0x000000000000000000000000000000000000dEaD' });
+    writeFileSync(file, lines.join('\n'));
+    const result = await custos(['audit', 'verify', '--file', file], dir);
+    assert.equal(result.code, 2);
+    assert.match(result.stdout, /wrong-chain: the file names AuditAnchor 0x000000000000000000000000000000000000dEaD, not the trusted/);
+  });
+
   it('refuses a file that is not an export with a clear message', async () => {
     const dir = copy();
     const file = join(dir, 'not-an-export.ndjson');
