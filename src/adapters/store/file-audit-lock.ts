@@ -65,24 +65,31 @@ export interface DirectoryLock {
 
 /**
  * Takes the lock of `dir`, or throws CONFLICT naming the live process holding it.
- * A lock file that is empty or unreadable (a crash while writing it) counts as stale.
+ * A lock file that is empty or unreadable (left by an older version) counts as stale.
  */
 export async function acquireDirectoryLock(dir: string): Promise<DirectoryLock> {
   const file = join(dir, LOCK_FILE);
   if (held.has(file)) throw conflict(dir, process.pid, hostname(), 'this process');
   const content = JSON.stringify({ pid: process.pid, host: hostname(), start: processStart(process.pid) } satisfies LockContent) + '\n';
   for (let attempt = 0; attempt < 5; attempt++) {
+    // The lock appears whole or not at all: written to a private file, then linked into place
+    // (link fails with EEXIST if a lock exists). Created in place, it would be empty for a moment,
+    // and a second gateway starting just then would judge it stale and take it too.
+    const temp = `${file}.${process.pid}-${attempt}-${Date.now()}`;
     try {
-      const handle = await open(file, 'wx', 0o600);
+      const handle = await open(temp, 'wx', 0o600);
       try {
         await handle.writeFile(content);
         await handle.sync();
       } finally {
         await handle.close();
       }
+      await link(temp, file);
+      await unlink(temp).catch(() => undefined);
       held.add(file);
       return { release: () => release(file, content) };
     } catch (error) {
+      await unlink(temp).catch(() => undefined);
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw unusable(dir, error);
     }
     const existing = await readFile(file, 'utf8').catch(() => null);
