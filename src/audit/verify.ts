@@ -18,12 +18,16 @@ import { MerkleTree } from './merkle-tree.js';
 import { leafHash, verifyConsistency } from './merkle.js';
 import { toHex } from './audit-log.js';
 import type { ChainCheckpoint } from './anchor.js';
+import { eventFacts } from './reports/event-facts.js';
+import type { AuditFacts } from './store.js';
 
 export interface VerifiableEvent {
   readonly index: number;
   readonly canonical: Buffer;
   readonly leafHash: Buffer;
   readonly previousLeafHash: Buffer;
+  /** The search fields stored beside the event (from a store; an export has none). */
+  readonly facts?: AuditFacts;
 }
 
 export type ProblemKind =
@@ -35,7 +39,8 @@ export type ProblemKind =
   | 'checkpoint-beyond-log'
   | 'checkpoints-inconsistent'
   | 'not-anchored'
-  | 'wrong-chain';
+  | 'wrong-chain'
+  | 'search-fields-altered';
 
 export interface VerifyProblem {
   readonly kind: ProblemKind;
@@ -79,6 +84,10 @@ export async function verifyAuditLog(events: AsyncIterable<VerifiableEvent>, che
     }
     if (!event.previousLeafHash.equals(previousStored)) {
       report({ kind: 'link-broken', index: event.index, message: `event ${event.index} does not follow the event before it (its link to the previous leaf does not match): an event before it was removed, replaced or moved, or this one was` });
+    }
+    if (event.facts) {
+      const wrong = alteredFacts(event.index, event.canonical, event.facts);
+      if (wrong.length > 0) report({ kind: 'search-fields-altered', index: event.index, message: `event ${event.index}'s stored search fields (${wrong.join(', ')}) do not match its content: searches and reports would select it wrongly` });
     }
     previousStored = event.leafHash;
     tree.append(recomputed);
@@ -199,6 +208,30 @@ class IndexList {
   values(): Float64Array {
     return this.data.subarray(0, this.length);
   }
+}
+
+/**
+ * Which stored search fields differ from what the event's own bytes say. Reports choose their
+ * events through these fields, so an operator who edits them could hide an event from a patient's
+ * report without touching the log itself.
+ */
+function alteredFacts(index: number, canonical: Buffer, stored: AuditFacts): string[] {
+  let event: Record<string, unknown>;
+  try {
+    event = JSON.parse(canonical.toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return []; // the content itself is reported (its hash, or the anchors)
+  }
+  const f = eventFacts(index, event);
+  const wrong: string[] = [];
+  if ([...stored.patients].sort().join(' ') !== [...f.patients].sort().join(' ')) wrong.push('patients');
+  if ((stored.actor ?? '') !== f.actor) wrong.push('actor');
+  if ((stored.clientId ?? '') !== f.clientId) wrong.push('client');
+  if (stored.recorded !== Date.parse(f.recorded)) wrong.push('time');
+  if (stored.outcome !== f.outcome) wrong.push('outcome');
+  if (stored.breakGlass !== f.breakGlass) wrong.push('break-glass');
+  if (stored.eventId !== event['id']) wrong.push('event id');
+  return wrong;
 }
 
 /** Only what precedes the first bad event counts as verified, whatever the checkpoints say. */

@@ -72,6 +72,17 @@ export async function editEvent(dir: string, index: number, mutate: (canonical: 
   await writeEvents(dir, events);
 }
 
+/**
+ * Rewrites the search fields stored beside event `index` (patients, actor, time, ...), leaving its
+ * content, hashes and links alone: what an operator would do to hide an event from a report.
+ */
+export async function editFacts(dir: string, index: number, mutate: (facts: StoredAuditEvent['facts']) => StoredAuditEvent['facts']): Promise<void> {
+  const events = await readEvents(dir);
+  checkIndex(events, index);
+  events[index] = { ...events[index]!, facts: mutate(events[index]!.facts) };
+  await writeEvents(dir, events);
+}
+
 /** Removes event `index`; the events after it move up one place, keeping what they claim. */
 export async function deleteEvent(dir: string, index: number): Promise<void> {
   const events = await readEvents(dir);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { startSampleServer, type RunningSampleServer } from '../../../src/sample-server/server.js';
-import { deleteEvent, editEvent, rewriteFrom, swapEvents, truncate } from '../../support/audit-tamper.js';
+import { deleteEvent, editEvent, editFacts, rewriteFrom, swapEvents, truncate } from '../../support/audit-tamper.js';
 import { startTestGateway, TRANSPORT_ONLY } from '../../support/gateway.js';
 
 const run = promisify(execFile);
@@ -82,6 +82,15 @@ describe('custos audit verify', () => {
     const result = await custos(['audit', 'verify'], dir);
     assert.equal(result.code, 2);
     assert.match(result.stdout, /link-broken: event 4 does not follow/);
+  });
+
+  it('names an event whose stored search fields were edited to hide it from a patient\'s reports', async () => {
+    const dir = copy();
+    await editFacts(join(dir, 'audit'), 1, (facts) => ({ ...facts, patients: [] }));
+    const result = await custos(['audit', 'verify'], dir);
+    assert.equal(result.code, 2);
+    assert.match(result.stdout, /search-fields-altered: event 1's stored search fields \(patients\) do not match its content/);
+    assert.doesNotMatch(result.stdout, /checkpoint-mismatch/); // the log itself is intact: only this check sees it
   });
 
   it('names a deleted event', async () => {
