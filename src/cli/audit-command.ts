@@ -28,7 +28,7 @@ export function registerAuditCommand(program: Command): void {
     .command('verify')
     .description('recompute every event hash, rebuild the Merkle tree and check it against the on-chain checkpoints')
     .option('-c, --config <file>', 'configuration file (same as CUSTOS_CONFIG)')
-    .option('-f, --file <export>', 'verify an exported file instead of the configured store')
+    .option('-f, --file <export>', 'verify an exported log instead of the configured store (with --report: also prove no row is missing)')
     .option('-r, --report <report.json>', 'verify a compliance report (its JSON form): every row, event and proof, against the chain')
     .option('--rpc <url>', 'EVM JSON-RPC endpoint to read checkpoints from (default: chain.rpcUrl, or the embedded chain)')
     .option('--contract <address>', 'the AuditAnchor contract to trust (default: the deployment record; never taken from the file)')
@@ -119,16 +119,33 @@ async function runVerifyReport(flags: VerifyFlags): Promise<boolean> {
     const anchored = await chain.read();
     let result = await verifyReport(raw, async (size) => anchored.checkpoints.find((c) => c.treeSize === size) ?? null);
     if (anchored.mismatch.length > 0) result = { ...result, ok: false, problems: [...anchored.mismatch.map((message) => ({ kind: 'checkpoint-not-on-chain' as const, message })), ...result.problems] };
+    let complete = false;
+    if (flags.file) {
+      // With the log's export, also prove that nothing was left out: the export must verify against
+      // the chain itself, and every row the log gives for this scope must be in the report.
+      const { readExportFile } = await import('../audit/export-file.js');
+      const { verifyAuditLog } = await import('../audit/verify.js');
+      const { checkCompleteness } = await import('../audit/reports/report-completeness.js');
+      const log = await verifyAuditLog((await readExportFile(resolve(flags.file))).events, anchored.checkpoints);
+      const covered = log.verifiedUpTo >= Number(raw.checkpoint?.treeSize ?? Infinity);
+      const extra = [
+        ...(log.ok || covered ? [] : [{ kind: 'checkpoint-not-on-chain' as const, message: `the export does not verify up to the report's checkpoint (${log.problems[0]?.message ?? 'not anchored'})` }]),
+        ...(await checkCompleteness(raw as unknown as import('../audit/reports/report-model.js').Report, (await readExportFile(resolve(flags.file))).events)),
+      ];
+      complete = extra.length === 0;
+      if (extra.length > 0) result = { ...result, ok: false, problems: [...result.problems, ...extra] };
+    }
     if (flags.json) {
       process.stdout.write(JSON.stringify({ chainId: anchored.chainId, contract: anchored.contract, ...result }, null, 2) + '\n');
     } else {
       const lines = [
         `chain ${anchored.chainId}, AuditAnchor ${anchored.contract}`,
         result.ok
-          ? `VERIFIED: ${result.rows} rows, ${result.events} events, each proven in the log anchored at tree size ${raw.checkpoint?.treeSize}; every row matches its events`
+          ? `VERIFIED: ${result.rows} rows, ${result.events} events, each proven in the log anchored at tree size ${raw.checkpoint?.treeSize}; every row matches its events${complete ? '; and, against the log\'s export, no row is missing' : ''}`
           : `FAILED: ${result.problems.length} problems`,
         ...result.problems.map((p) => `  - ${p.kind}: ${p.message}`),
         ...(result.unverifiedColumns.length > 0 ? [`note: ${result.unverifiedColumns.join(', ')} are annotations (names, pseudonyms) and cannot be re-derived from the events`] : []),
+        ...(result.ok && !flags.file ? ['note: the file proves its rows, not that none was left out; add --file <export> (custos audit export, or GET /admin/audit/export) to prove that too'] : []),
       ];
       process.stdout.write(lines.join('\n') + '\n');
     }

@@ -192,5 +192,23 @@ describe('compliance reports', () => {
     writeFileSync(forgedFile, JSON.stringify(forged));
     const refused = await run(process.execPath, [CLI, 'audit', 'verify', '--report', forgedFile], { env }).then(() => assert.fail('a forged event verified'), (e: { code: number; stdout: string }) => e);
     assert.match(refused.stdout, /event-not-proven: event \d+ is not in the anchored log/);
+
+    // Completeness: a report trimmed of a row and its evidence still proves what it holds; with the
+    // log's export the verifier derives every row again and names the one left out.
+    const exportFile = join(dir, 'log.ndjson');
+    await run(process.execPath, [CLI, 'audit', 'export', '--out', exportFile], { env });
+    const complete = await run(process.execPath, [CLI, 'audit', 'verify', '--report', good, '--file', exportFile], { env });
+    assert.match(complete.stdout, /no row is missing/);
+    const trimmed = JSON.parse(text) as Report;
+    const dropped = trimmed.rows[2]!;
+    (trimmed as { rows: Report['rows'] }).rows = trimmed.rows.filter((r) => r !== dropped);
+    (trimmed as { evidence: Report['evidence'] }).evidence = trimmed.evidence.filter((e) => !dropped.events.includes(e.index));
+    const trimmedFile = join(dir, 'trimmed.json');
+    writeFileSync(trimmedFile, JSON.stringify(trimmed));
+    const alone = await run(process.execPath, [CLI, 'audit', 'verify', '--report', trimmedFile], { env });
+    assert.match(alone.stdout, /VERIFIED: 3 rows[\s\S]*the file proves its rows, not that none was left out/);
+    const caught = await run(process.execPath, [CLI, 'audit', 'verify', '--report', trimmedFile, '--file', exportFile], { env }).then(() => assert.fail('a trimmed report passed against the log'), (e: { code: number; stdout: string }) => e);
+    assert.equal(caught.code, 2);
+    assert.match(caught.stdout, new RegExp(`row-missing: the log holds a row this report left out \\(events ${dropped.events.join(', ')}\\)`));
   });
 });
