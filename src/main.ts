@@ -132,7 +132,11 @@ export async function startCustos(config: CustosConfig, logger: Logger): Promise
             renderers: reportRenderers,
           })],
           ['/admin/audit', createAuditRouter({
-            authenticate: async (authorization) => callerOf(await identity.authenticator.authenticate(authorization, {})),
+            authenticate: async (authorization) => {
+              const actor = await identity.authenticator.authenticate(authorization, {});
+              return { ...callerOf(actor), actor };
+            },
+            recordAccess: adminAccessRecorder(audit.recorder, gatewayIdentity),
             store: audit.store,
             log: audit.log,
             anchoring: audit.anchoring,

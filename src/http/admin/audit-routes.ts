@@ -7,6 +7,9 @@
  * criteria travel in a POST body, never in a URL (URLs end up in access logs).
  */
 import express, { type Request, type Response, type Router } from 'express';
+import { randomUUID } from 'node:crypto';
+import type { Actor } from '../../policy/identity/actor.js';
+import type { AdminAccessRecorder } from './admin-access-audit.js';
 import type { AnchorScheduler } from '../../audit/anchor-scheduler.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import { writeAuditExport } from '../../audit/export-writer.js';
@@ -18,8 +21,10 @@ import { validateBody } from './json-body-validator.js';
 export const AUDITOR_SCOPES = ['custos/auditor', 'custos/admin'] as const;
 
 export interface AuditRouteDeps {
-  /** The caller's raw scopes, once authenticated. */
-  authenticate(authorization: string | undefined): Promise<{ readonly scopes: readonly string[] }>;
+  /** The caller's raw scopes (and identity), once authenticated. */
+  authenticate(authorization: string | undefined): Promise<{ readonly scopes: readonly string[]; readonly actor?: Actor }>;
+  /** Reading events is itself an access to patients' data: recorded, durably, before the answer. */
+  readonly recordAccess?: AdminAccessRecorder;
   readonly store: AuditStore;
   readonly log: AuditLog;
   readonly anchoring: AnchorScheduler;
@@ -50,10 +55,21 @@ export function createAuditRouter(deps: AuditRouteDeps): Router {
     if (!AUDITOR_SCOPES.some((s) => who.scopes.includes(s))) {
       throw new CustosError('INSUFFICIENT_SCOPE', `reading the audit log needs the scope ${AUDITOR_SCOPES.join(' or ')}`);
     }
+    return who;
+  };
+  const record = async (req: Request, who: { actor?: Actor }, operation: string, patients: readonly string[]) => {
+    if (!deps.recordAccess || !who.actor) return;
+    const given = req.headers['x-request-id'];
+    await deps.recordAccess({
+      actor: who.actor, operation, path: req.originalUrl.split('?')[0] ?? '/admin/audit', status: 200,
+      requestId: typeof given === 'string' && /^[A-Za-z0-9._:\-]{1,128}$/.test(given) ? given : randomUUID(),
+      clientAddress: req.socket.remoteAddress ?? 'unknown',
+      patients: patients.map((p) => p.replace(/^Patient\//, '')),
+    });
   };
 
   router.post('/events/_search', async (req: Request, res: Response) => {
-    await requireAuditor(req);
+    const who = await requireAuditor(req);
     const body = validateBody<SearchBody>(searchSchema, req.body ?? {});
     for (const field of ['from', 'to'] as const) {
       if (body[field] !== undefined && Number.isNaN(Date.parse(body[field]!))) throw new CustosError('INVALID_REQUEST', `${field} is not a valid date`);
@@ -70,15 +86,17 @@ export function createAuditRouter(deps: AuditRouteDeps): Router {
       ...(body.after !== undefined ? { afterIndex: body.after } : {}),
     };
     const events = await deps.store.search(filter);
+    await record(req, who, 'audit-search', [...new Set(events.flatMap((e) => e.facts.patients))]);
     const last = events.at(-1);
     res.json({ events: events.map(summary), next: events.length === limit && last ? { after: last.index } : null });
   });
 
   router.get('/events/:index', async (req: Request, res: Response) => {
-    await requireAuditor(req);
+    const who = await requireAuditor(req);
     const index = indexParam(req.params['index']);
     const event = await deps.store.event(index);
     if (!event || index >= deps.log.size) throw new CustosError('NOT_FOUND', `no sequenced audit event ${index} (the log holds ${deps.log.size})`);
+    await record(req, who, 'audit-event', event.facts.patients);
     const found = await coveringCheckpoint(deps.store, index);
     // An instance following another sequencer may not have the covering checkpoint's leaves yet.
     const checkpoint = found && found.treeSize <= deps.log.size ? found : undefined;
@@ -119,7 +137,8 @@ export function createAuditRouter(deps: AuditRouteDeps): Router {
   });
 
   router.get('/export', async (req: Request, res: Response) => {
-    await requireAuditor(req);
+    const who = await requireAuditor(req);
+    await record(req, who, 'audit-export', []); // every patient: the whole log
     res.status(200).type('application/x-ndjson').setHeader('content-disposition', 'attachment; filename="custos-audit-export.ndjson"');
     await writeAuditExport(deps.store, deps.chain, res);
     res.end();

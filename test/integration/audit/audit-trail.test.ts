@@ -139,6 +139,17 @@ describe('audit trail through the gateway', () => {
     assert.deepEqual(check, { ok: true });
   });
 
+  it('records the auditors\' own reads of the log (searches, single events) as accesses to the patients shown', async () => {
+    let found: EventSummary[] = [];
+    for (let i = 0; i < 100 && found.length === 0; i++) {
+      const page = await admin('POST', '/events/_search', { actor: 'Practitioner/auditor-1', patient: 'Patient/pat-001', limit: 1000 });
+      found = (page.json.events as EventSummary[]).filter((e) => e.event.subtype[0]?.code === 'operation');
+      if (found.length === 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(found.length > 0, 'an audit-search event naming pat-001');
+    assert.ok(found.every((e) => e.outcome === 0 && e.patients.includes('Patient/pat-001')));
+  });
+
   it('refuses the audit API to callers without the auditor scope, and bad criteria with a clear problem', async () => {
     const denied = await admin('POST', '/events/_search', {}, w.prac01);
     assert.equal(denied.status, 403);
