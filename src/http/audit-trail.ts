@@ -50,7 +50,8 @@ export function createAuditTrail(recorder: AuditRecorder, gateway: { readonly id
         status: context.clientGone ? 499 : outcome.status,
         ...(outcome.failure ? { failure: outcome.failure } : {}),
         clientGone: context.clientGone === true,
-        clientAddress: context.clientAddress,
+        // Behind a trusted proxy the socket is the proxy's: the client is the first X-Forwarded-For hop.
+        clientAddress: context.forwardedFor?.split(',')[0]?.trim() || context.clientAddress,
         ...(context.actor ? { who: subjectOf(context.actor) } : {}),
         ...(context.access ? { decision: decisionOf(context.access.record) } : {}),
         ...(context.breakGlassReason !== undefined ? { breakGlassReason: context.breakGlassReason } : {}),
