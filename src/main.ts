@@ -93,6 +93,11 @@ export async function startCustos(config: CustosConfig, logger: Logger): Promise
       maxResponseBytes: config.enforcement.maxResponseBytes,
     });
 
+    // Admin routes that record the caller's access in the audit log need the identity, not just scopes.
+    const authenticateAdmin = async (authorization: string | undefined) => {
+      const actor = await identity.authenticator.authenticate(authorization, {});
+      return { ...callerOf(actor), actor };
+    };
     const gatewayIdentity = { id: audit.instanceId, baseUrl: config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}${FHIR_MOUNT_PATH}` };
     let shuttingDown = false;
     const server = await startGatewayServer({
@@ -119,10 +124,7 @@ export async function startCustos(config: CustosConfig, logger: Logger): Promise
         routers: [
           ['/admin/consents', consentRouter],
           ['/admin/reports', createReportRouter({
-            authenticate: async (authorization) => {
-              const actor = await identity.authenticator.authenticate(authorization, {});
-              return { ...callerOf(actor), actor };
-            },
+            authenticate: authenticateAdmin,
             recordAccess: adminAccessRecorder(audit.recorder, gatewayIdentity),
             store: audit.store,
             tree: () => audit.log.tree,
@@ -132,10 +134,7 @@ export async function startCustos(config: CustosConfig, logger: Logger): Promise
             renderers: reportRenderers,
           })],
           ['/admin/audit', createAuditRouter({
-            authenticate: async (authorization) => {
-              const actor = await identity.authenticator.authenticate(authorization, {});
-              return { ...callerOf(actor), actor };
-            },
+            authenticate: authenticateAdmin,
             recordAccess: adminAccessRecorder(audit.recorder, gatewayIdentity),
             store: audit.store,
             log: audit.log,
@@ -144,7 +143,7 @@ export async function startCustos(config: CustosConfig, logger: Logger): Promise
             explorerTxUrl: config.audit.explorerTxUrl,
           })],
           ['/console', createConsoleRouter({
-            authenticate: async (authorization) => callerOf(await identity.authenticator.authenticate(authorization, {})),
+            authenticate: authenticateAdmin,
             store: audit.store,
             devIssuer: config.identity.devIssuer.enabled ? identity.devIssuer : undefined,
           })],

@@ -8,6 +8,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { randomUUID } from 'node:crypto';
 import { CustosError } from '../errors.js';
 import { mapError, sendProblem } from './error-mapper.js';
+import { saneRequestId } from './request-context.js';
 
 export interface ReadinessCheck {
   readonly name: string;
@@ -77,6 +78,5 @@ function fromBodyParser(error: unknown): unknown {
 }
 
 function requestIdOf(req: Request): string {
-  const given = req.headers['x-request-id'];
-  return typeof given === 'string' && /^[A-Za-z0-9._:\-]{1,128}$/.test(given) ? given : randomUUID();
+  return saneRequestId(req.headers['x-request-id']) ?? randomUUID();
 }

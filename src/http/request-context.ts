@@ -54,11 +54,16 @@ export interface ContextOptions {
   readonly publicUrl: string | null;
 }
 
+/** The client's X-Request-ID when it is sane (echoed and logged as is), else undefined. */
+export function saneRequestId(given: unknown): string | undefined {
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : undefined;
+}
+
 export function createRequestContext(req: IncomingMessage, options: ContextOptions): RequestContext {
   const given = req.headers['x-request-id'];
   // randomUUID draws from a batched entropy cache, unlike randomBytes (a CSPRNG call each time).
   const generated = randomUUID();
-  const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : generated;
+  const requestId = saneRequestId(given) ?? generated;
   const parsed = TRACEPARENT.exec(String(req.headers['traceparent'] ?? '').trim());
   const valid = parsed && parsed[1] !== 'ff' && !/^0+$/.test(parsed[2]!) && !/^0+$/.test(parsed[3]!);
   const traceId = valid ? parsed[2]! : withoutDashes(generated);

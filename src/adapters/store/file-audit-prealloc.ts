@@ -46,3 +46,45 @@ export async function allocate(handle: FileHandle, from: number, to: number): Pr
     at += bytesWritten;
   }
 }
+
+/** The space written ahead of a log: how far the file's zeroed blocks reach, grown in chunks. */
+export class AheadSpace {
+  private growing: Promise<void> | null = null;
+
+  /** `allocated`: the file's size, of which [written end, allocated) is zero-filled. */
+  constructor(
+    private readonly handle: FileHandle,
+    private allocated: number,
+  ) {}
+
+  /** The file was cut at `size` (a failed write undone, a torn tail set aside). */
+  reset(size: number): void {
+    this.allocated = size;
+  }
+
+  /**
+   * Makes sure [.., upTo) lies in allocated space, and prepares the next chunk in the background
+   * once less than PREALLOC_AHEAD is left, so appends rarely wait for it.
+   */
+  async reserve(upTo: number): Promise<void> {
+    if (upTo > this.allocated) {
+      await this.growing;
+      if (upTo > this.allocated) await this.grow(upTo);
+    }
+    if (!this.growing && this.allocated - upTo < PREALLOC_AHEAD) {
+      this.growing = this.grow(upTo).finally(() => (this.growing = null));
+    }
+  }
+
+  private async grow(atLeast: number): Promise<void> {
+    const from = this.allocated;
+    const to = Math.max(atLeast, from) + PREALLOC_CHUNK;
+    try {
+      await allocate(this.handle, from, to);
+      this.allocated = Math.max(this.allocated, to);
+    } catch {
+      // No space to write ahead: appends still work, growing the file as they go.
+      this.allocated = Math.max(this.allocated, atLeast);
+    }
+  }
+}

@@ -26,7 +26,7 @@ import { CheckpointFile, syncDirectory } from './file-audit-checkpoints.js';
 import { checkRecords, decodeEvent, encodedLength, encodeRecord, FILE_HEADER, FRAME_SIZE, HEADER_SIZE } from './file-audit-codec.js';
 import { FileAuditIndex } from './file-audit-index.js';
 import { acquireDirectoryLock, type DirectoryLock } from './file-audit-lock.js';
-import { allocate, PREALLOC_AHEAD, PREALLOC_CHUNK, writtenEnd } from './file-audit-prealloc.js';
+import { AheadSpace, writtenEnd } from './file-audit-prealloc.js';
 import { recoverLog, setAsideTail, type LogDamage } from './file-audit-recovery.js';
 
 export const EVENTS_FILE = 'events.log';
@@ -67,9 +67,8 @@ export class FileAuditStore implements AuditStore {
   private readonly index = new FileAuditIndex();
   private sequenced = 0;
   private end = HEADER_SIZE;
-  /** The file's size: [end, allocated) is zero-filled space written ahead (file-audit-prealloc.ts). */
-  private allocated = HEADER_SIZE;
-  private allocating: Promise<void> | null = null;
+  /** [end, file size) is zero-filled space written ahead (file-audit-prealloc.ts). */
+  private ahead!: AheadSpace;
   private queue: Pending[] = [];
   private writing: Promise<void> | null = null;
   private broken: CustosError | null = null;
@@ -144,12 +143,12 @@ export class FileAuditStore implements AuditStore {
     const written = await writtenEnd(this.handle, size, HEADER_SIZE);
     const { end, damage } = await recoverLog(this.handle, written, this.index);
     let tornTail: RecoveryReport['tornTail'] = null;
-    this.allocated = size;
+    this.ahead = new AheadSpace(this.handle, size);
     if (end < written) {
       const savedAs = this.readOnly ? null : `${file}.torn-${Date.now()}-${end}`;
       if (savedAs) {
         await setAsideTail(this.handle, this.dir, savedAs, end, written); // cuts the file at `end`
-        this.allocated = end;
+        this.ahead.reset(end);
       }
       tornTail = { offset: end, length: written - end, savedAs };
     }
@@ -218,7 +217,7 @@ export class FileAuditStore implements AuditStore {
     }
     if (at !== total) throw new CustosError('INTERNAL', 'an audit record changed while it was being written; records must not be modified after append');
     const file = join(this.dir, EVENTS_FILE);
-    await this.reserve(this.end + total);
+    await this.ahead.reserve(this.end + total);
     try {
       for (let written = 0; written < total; ) written += (await this.handle.write(buf, written, total - written, this.end + written)).bytesWritten;
     } catch (error) {
@@ -231,7 +230,7 @@ export class FileAuditStore implements AuditStore {
       // Nothing of this write may stay: the next one would follow a torn record.
       try {
         await this.handle.truncate(this.end);
-        this.allocated = this.end;
+        this.ahead.reset(this.end);
       } catch {
         this.broken = ioError(`the audit log ${file} is in an unknown state after a failed write`, error, 'restart the gateway once the disk is fixed');
       }
@@ -247,32 +246,6 @@ export class FileAuditStore implements AuditStore {
       }
     }
     this.end += total;
-  }
-
-  /**
-   * Makes sure [end, upTo) lies in allocated space, and prepares the next chunk in the background
-   * once less than PREALLOC_AHEAD is left, so appends rarely wait for it.
-   */
-  private async reserve(upTo: number): Promise<void> {
-    if (upTo > this.allocated) {
-      await this.allocating;
-      if (upTo > this.allocated) await this.grow(upTo);
-    }
-    if (!this.allocating && this.allocated - upTo < PREALLOC_AHEAD) {
-      this.allocating = this.grow(upTo).catch(() => undefined).finally(() => (this.allocating = null));
-    }
-  }
-
-  private async grow(atLeast: number): Promise<void> {
-    const from = this.allocated;
-    const to = Math.max(atLeast, from) + PREALLOC_CHUNK;
-    try {
-      await allocate(this.handle, from, to);
-      this.allocated = Math.max(this.allocated, to);
-    } catch {
-      // No space to write ahead: appends still work, growing the file as they go.
-      this.allocated = Math.max(this.allocated, atLeast);
-    }
   }
 
   async sequence(limit: number): Promise<SequencedLeaf[]> {

@@ -8,16 +8,17 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { AuditRecorder } from '../../audit/audit-recorder.js';
 import { toAuditRecord } from '../../audit/audit-record.js';
 import type { Actor } from '../../policy/identity/actor.js';
+import { saneRequestId } from '../request-context.js';
 
 export interface AdminAccess {
   readonly actor: Actor;
   readonly operation: string;
   readonly path: string;
-  readonly requestId: string;
-  readonly clientAddress: string;
-  /** Patient ids (without `Patient/`) the access concerns. */
+  /** The request's X-Request-ID header, if any (a fresh id when absent or not sane). */
+  readonly requestIdHeader: unknown;
+  readonly clientAddress: string | undefined;
+  /** Patient references (`Patient/123`) the access concerns. */
   readonly patients: readonly string[];
-  readonly status: number;
 }
 
 export type AdminAccessRecorder = (access: AdminAccess) => Promise<void>;
@@ -28,15 +29,15 @@ export function adminAccessRecorder(recorder: AuditRecorder, gateway: { readonly
     return recorder.record(toAuditRecord({
       eventId: randomUUID(),
       recorded: Date.now(),
-      requestId: access.requestId,
+      requestId: saneRequestId(access.requestIdHeader) ?? randomUUID(),
       traceId: randomBytes(16).toString('hex'),
       method: 'POST',
       interaction: { kind: 'operation', operation: access.operation },
       path: access.path,
       query: '',
-      status: access.status,
+      status: 200,
       clientGone: false,
-      clientAddress: access.clientAddress,
+      clientAddress: access.clientAddress ?? 'unknown',
       who: {
         subject: a.subject, issuer: a.issuer, clientId: a.clientId, tokenId: a.tokenId,
         ...(a.fhirUser ? { fhirUser: a.fhirUser } : {}),
@@ -44,7 +45,7 @@ export function adminAccessRecorder(recorder: AuditRecorder, gateway: { readonly
         // Compliance review is health care operations (HIPAA): exempt from the accounting, listed in access reports.
         purposeOfUse: 'HOPERAT',
       },
-      decision: { permitted: 1, denied: 0, rules: ['auditor-scope'], grantIds: [], patients: access.patients, breakGlass: false },
+      decision: { permitted: 1, denied: 0, rules: ['auditor-scope'], grantIds: [], patients: access.patients.map((p) => p.replace(/^Patient\//, '')), breakGlass: false },
       resources: [],
       gateway,
     }));

@@ -7,7 +7,6 @@
  * criteria travel in a POST body, never in a URL (URLs end up in access logs).
  */
 import express, { type Request, type Response, type Router } from 'express';
-import { randomUUID } from 'node:crypto';
 import type { Actor } from '../../policy/identity/actor.js';
 import type { AdminAccessRecorder } from './admin-access-audit.js';
 import type { AnchorScheduler } from '../../audit/anchor-scheduler.js';
@@ -59,12 +58,9 @@ export function createAuditRouter(deps: AuditRouteDeps): Router {
   };
   const record = async (req: Request, who: { actor?: Actor }, operation: string, patients: readonly string[]) => {
     if (!deps.recordAccess || !who.actor) return;
-    const given = req.headers['x-request-id'];
     await deps.recordAccess({
-      actor: who.actor, operation, path: req.originalUrl.split('?')[0] ?? '/admin/audit', status: 200,
-      requestId: typeof given === 'string' && /^[A-Za-z0-9._:\-]{1,128}$/.test(given) ? given : randomUUID(),
-      clientAddress: req.socket.remoteAddress ?? 'unknown',
-      patients: patients.map((p) => p.replace(/^Patient\//, '')),
+      actor: who.actor, operation, path: req.originalUrl.split('?')[0] ?? '/admin/audit',
+      requestIdHeader: req.headers['x-request-id'], clientAddress: req.socket.remoteAddress, patients,
     });
   };
 

@@ -9,7 +9,6 @@
  * pseudonyms unless names are asked for.
  */
 import express, { type Request, type Response, type Router } from 'express';
-import { randomUUID } from 'node:crypto';
 import type { Actor } from '../../policy/identity/actor.js';
 import type { AdminAccessRecorder } from './admin-access-audit.js';
 import type { AuditStore } from '../../audit/store.js';
@@ -73,12 +72,9 @@ export function createReportRouter(deps: ReportRouteDeps): Router {
     const format = body.format ?? 'json';
     const record = async () => {
       if (!deps.recordAccess || !who.actor) return;
-      const given = req.headers['x-request-id'];
       await deps.recordAccess({
-        actor: who.actor, operation: `report-${kind}`, path: `/admin/reports/${kind}`, status: 200,
-        requestId: typeof given === 'string' && /^[A-Za-z0-9._:\-]{1,128}$/.test(given) ? given : randomUUID(),
-        clientAddress: req.socket.remoteAddress ?? 'unknown',
-        patients: scope.patient ? [scope.patient.replace(/^Patient\//, '')] : [],
+        actor: who.actor, operation: `report-${kind}`, path: `/admin/reports/${kind}`,
+        requestIdHeader: req.headers['x-request-id'], clientAddress: req.socket.remoteAddress, patients: scope.patient ? [scope.patient] : [],
       });
     };
     const render = format === 'json' ? jsonRenderer : deps.renderers[format];
