@@ -41,7 +41,7 @@ export async function checkCompleteness(report: Report, events: AsyncIterable<Ve
     if (inScope(report, f)) facts.push(f);
   }
   const pseudonymised = report.header.columns.some((c) => c.key === 'patient' && c.annotation === true);
-  const derived = deriveReport(report.scope, facts, { name: () => undefined, ...(pseudonymised ? { pseudonym: (p: string) => p } : {}) });
+  const derived = deriveReport(report.scope, facts, pseudonymised ? { pseudonym: (p: string) => p } : {});
   const annotations = new Set(derived.header.columns.filter((c) => c.annotation).map((c) => c.key));
   const key = (row: ReportRow) => JSON.stringify([row.events, Object.entries(row.cells).filter(([k]) => !annotations.has(k)).sort(([a], [b]) => (a < b ? -1 : 1))]);
   const held = new Set(report.rows.map(key));

@@ -21,8 +21,6 @@ import type { ReportColumn, ReportHeader, ReportRow, ReportScope } from './repor
 export const TPO_PURPOSES: readonly string[] = ['TREAT', 'ETREAT', 'HPAYMT', 'HOPERAT'];
 
 export interface Annotations {
-  /** A person or organization's display name, from the FHIR server, when known. */
-  name?(reference: string): string | undefined;
   /** A stable pseudonym for a patient reference (keyed: not re-derivable without the key). */
   pseudonym?(reference: string): string;
 }
@@ -39,10 +37,10 @@ const outcomeText = (f: EventFacts) => (f.outcome === 0 ? 'permitted' : f.outcom
 export function deriveReport(scope: ReportScope, events: readonly EventFacts[], annotate: Annotations = {}): DerivedReport {
   const sorted = [...events].sort((a, b) => a.index - b.index);
   switch (scope.kind) {
-    case 'disclosures': return disclosures(scope, sorted, annotate);
+    case 'disclosures': return disclosures(scope, sorted);
     case 'access': return access(scope, sorted);
     case 'actor-activity': return actorActivity(scope, sorted);
-    case 'subject-access': return subjectAccess(scope, sorted, annotate);
+    case 'subject-access': return subjectAccess(scope, sorted);
     case 'break-glass': return breakGlass(scope, sorted, annotate);
     case 'denied': return denied(scope, sorted);
   }
@@ -52,7 +50,7 @@ function range(scope: ReportScope): string {
   return `from ${scope.from} to ${scope.to}`;
 }
 
-function disclosures(scope: ReportScope, events: readonly EventFacts[], annotate: Annotations): DerivedReport {
+function disclosures(scope: ReportScope, events: readonly EventFacts[]): DerivedReport {
   const patient = scope.patient ?? '';
   const rows: ReportRow[] = [];
   for (const f of events) {
@@ -65,9 +63,9 @@ function disclosures(scope: ReportScope, events: readonly EventFacts[], annotate
       cells: {
         date: f.recorded,
         recipient: f.actor || f.clientId,
-        recipientName: (f.actor && annotate.name?.(f.actor)) || '',
+        recipientName: '', // annotation: filled from the FHIR server by the caller (report-routes.ts)
         organization: f.organization,
-        organizationName: (f.organization && annotate.name?.(f.organization)) || '',
+        organizationName: '',
         description: describeResources(f.resources) || f.interaction,
         purpose: [...f.purposes, ...(f.breakGlass ? [`BTG: ${f.breakGlassReason}`] : [])].join(', '),
         exempt: exempt ? 'TPO' : '',
@@ -119,7 +117,7 @@ function actorActivity(scope: ReportScope, events: readonly EventFacts[]): Deriv
   };
 }
 
-function subjectAccess(scope: ReportScope, events: readonly EventFacts[], annotate: Annotations): DerivedReport {
+function subjectAccess(scope: ReportScope, events: readonly EventFacts[]): DerivedReport {
   const patient = scope.patient ?? '';
   const groups = new Map<string, { f: EventFacts; purposes: Set<string>; resources: string[]; events: number[]; first: string; last: string }>();
   for (const f of events) {
@@ -136,7 +134,7 @@ function subjectAccess(scope: ReportScope, events: readonly EventFacts[], annota
   }
   const rows = [...groups.values()].map((g): ReportRow => ({
     events: g.events,
-    cells: { recipient: g.f.actor || g.f.clientId, recipientName: (g.f.actor && annotate.name?.(g.f.actor)) || '', organization: g.f.organization, purposes: [...g.purposes].sort().join(', '), data: describeResources(g.resources), accesses: g.events.length, first: g.first, last: g.last },
+    cells: { recipient: g.f.actor || g.f.clientId, recipientName: '', organization: g.f.organization, purposes: [...g.purposes].sort().join(', '), data: describeResources(g.resources), accesses: g.events.length, first: g.first, last: g.last },
   }));
   return {
     header: {
