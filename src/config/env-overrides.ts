@@ -7,6 +7,9 @@ export interface JsonSchemaNode {
   type?: string | string[];
   enum?: unknown[];
   properties?: Record<string, JsonSchemaNode>;
+  /** A local reference (`#/definitions/name`), followed when listing settings. */
+  $ref?: string;
+  definitions?: Record<string, JsonSchemaNode>;
 }
 
 export interface EnvSetting {
@@ -21,17 +24,23 @@ export function envNameFor(path: readonly string[]): string {
   return 'CUSTOS_' + path.map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_');
 }
 
-export function listEnvSettings(schema: JsonSchemaNode, prefix: string[] = []): Map<string, EnvSetting> {
+export function listEnvSettings(schema: JsonSchemaNode, prefix: string[] = [], root: JsonSchemaNode = schema): Map<string, EnvSetting> {
   const out = new Map<string, EnvSetting>();
-  for (const [key, child] of Object.entries(schema.properties ?? {})) {
+  for (const [key, node] of Object.entries(schema.properties ?? {})) {
     const path = [...prefix, key];
+    const child = resolveRef(node, root);
     if (child.properties) {
-      for (const [name, setting] of listEnvSettings(child, path)) out.set(name, setting);
+      for (const [name, setting] of listEnvSettings(child, path, root)) out.set(name, setting);
     } else {
       out.set(envNameFor(path), { path, schema: child });
     }
   }
   return out;
+}
+
+function resolveRef(node: JsonSchemaNode, root: JsonSchemaNode): JsonSchemaNode {
+  const name = node.$ref?.startsWith('#/definitions/') ? node.$ref.slice('#/definitions/'.length) : undefined;
+  return (name !== undefined ? root.definitions?.[name] : undefined) ?? node;
 }
 
 /** Turns the variable's text into the type the schema expects; leaves it as text when it does not fit, so validation reports it. */
