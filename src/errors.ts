@@ -30,6 +30,7 @@ export type CustosErrorCode =
   | 'UPSTREAM_TIMEOUT'
   | 'UPSTREAM_UNREACHABLE'
   | 'UPSTREAM_BAD_RESPONSE'
+  | 'UPSTREAM_AUTH_FAILED' // 502: the gateway could not obtain its own credentials for the upstream (e.g. token endpoint down)
   // The gateway is not able to serve right now
   | 'UNAVAILABLE'
   | 'LEDGER_UNAVAILABLE' // 503: the chain or the consent index is not usable (fail closed)

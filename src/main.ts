@@ -3,8 +3,6 @@
  * starts the servers. The only module that knows every other one.
  */
 import type { Logger } from 'pino';
-import { authInterceptor } from './adapters/upstream/auth-interceptors.js';
-import { createUndiciSource } from './adapters/upstream/undici-source.js';
 import { EthersAuditAnchor } from './adapters/ledger/ethers-audit-anchor.js';
 import { composeAudit } from './compose/audit.js';
 import { composeConsent } from './compose/consent.js';
@@ -18,11 +16,9 @@ import { createConsentRouter } from './http/admin/consent-routes.js';
 import { createConsoleRouter } from './http/admin/console-routes.js';
 import { callerOf } from './http/consent-intake.js';
 import type { CustosConfig } from './config/types.js';
-import type { FhirSource, Interceptor } from './fhir/upstream.js';
 import { loadPatientCompartment } from './fhir/patient-compartment.js';
-import { createEnforcer } from './http/enforcement/enforcer.js';
-import { createAuditTrail } from './http/audit-trail.js';
-import { createFhirPipeline } from './http/fhir-pipeline.js';
+import { composeFhirMounts } from './compose/fhir-mounts.js';
+import { composeSources } from './compose/sources.js';
 import { startGatewayServer } from './http/gateway-server.js';
 import { createOpsApp } from './http/ops-app.js';
 
@@ -43,54 +39,29 @@ export interface RunningCustos {
 export async function startCustos(config: CustosConfig, logger: Logger): Promise<RunningCustos> {
   const closers: Array<() => Promise<void>> = [];
   try {
-    let upstreamUrl: string | null = config.upstream.url;
-    if (!upstreamUrl) {
-      // Loaded only when needed: the sample server pulls in the whole medplum runtime.
-      const { startSampleServer } = await import('./sample-server/server.js');
-      const sample = await startSampleServer({
-        host: config.sampleServer.host,
-        port: config.sampleServer.port,
-        patients: config.sampleServer.patients,
-        seed: config.sampleServer.seed,
-      });
-      closers.push(() => sample.close());
-      upstreamUrl = sample.url;
-      logger.info({ upstream: sample.url, patients: config.sampleServer.patients }, 'started the bundled sample FHIR server (no upstream.url configured)');
-    }
-    const upstreamBase: string = upstreamUrl;
-    const interceptors = [authInterceptor(config.upstream.auth)].filter((i): i is Interceptor => i !== undefined);
-    const source: FhirSource = createUndiciSource({
-      id: 'default',
-      baseUrl: upstreamBase,
-      connections: config.upstream.connections,
-      connectTimeoutMs: config.upstream.connectTimeoutMs,
-      responseTimeoutMs: config.upstream.responseTimeoutMs,
-      interceptors,
-    });
-    closers.unshift(() => source.close());
+    const sources = await composeSources(config, logger);
+    closers.unshift(() => sources.close());
+    const source = sources.defaultSource.source;
 
     const identity = await composeIdentity(config);
     const consent = await composeConsent(config, logger);
     closers.unshift(() => consent.close());
     const audit = await composeAudit(config, new EthersAuditAnchor({ connection: consent.connection, anchorAddress: consent.deployment.auditAnchor }), logger);
     closers.unshift(() => audit.close());
+    const mounts = composeFhirMounts({
+      config, logger, sources, compartment: loadPatientCompartment(), consents: consent.indexer, pseudonyms: consent.pseudonyms,
+      authenticator: identity.authenticator, recorder: audit.recorder, instanceId: audit.instanceId,
+      consentIntake: { ledger: consent.ledger, pseudonyms: consent.pseudonyms, nowSeconds: () => Math.floor(Date.now() / 1000) },
+      ...(consent.redis ? { redis: consent.redis } : {}),
+    });
     const consentRouter = createConsentRouter({
+      subjectOf: mounts.subjectOf,
       authenticate: async (authorization) => callerOf(await identity.authenticator.authenticate(authorization, {})),
       ledger: consent.ledger,
       reader: consent.indexer,
       pseudonyms: consent.pseudonyms,
       typedData: async (grant, _signer, nonce, deadline) => consent.ledger.grantTypedData(grant, nonce, deadline),
       nowSeconds: () => Math.floor(Date.now() / 1000),
-    });
-
-    const enforcer = createEnforcer({
-      source,
-      compartment: loadPatientCompartment(),
-      consents: consent.indexer,
-      pseudonyms: consent.pseudonyms,
-      operations: { allowed: config.enforcement.operations, graphql: config.enforcement.graphql, bulkExportClients: config.enforcement.bulkExport.clients },
-      breakGlass: config.enforcement.breakGlass,
-      maxResponseBytes: config.enforcement.maxResponseBytes,
     });
 
     // Admin routes that record the caller's access in the audit log need the identity, not just scopes.
@@ -104,11 +75,8 @@ export async function startCustos(config: CustosConfig, logger: Logger): Promise
       host: config.server.host,
       port: config.server.port,
       mountPath: FHIR_MOUNT_PATH,
-      fhir: createFhirPipeline({
-        mountPath: FHIR_MOUNT_PATH, source, config, logger, authenticator: identity.authenticator, enforcer,
-        audit: createAuditTrail(audit.recorder, gatewayIdentity),
-        consentIntake: { ledger: consent.ledger, pseudonyms: consent.pseudonyms, nowSeconds: () => Math.floor(Date.now() / 1000) },
-      }),
+      fhir: mounts.main,
+      sources: mounts.bySource,
       other: createOpsApp({
         readiness: [
           { name: 'upstream', check: (signal) => source.ping(signal) },
@@ -157,8 +125,8 @@ export async function startCustos(config: CustosConfig, logger: Logger): Promise
     return {
       origin,
       fhirBaseUrl: origin + FHIR_MOUNT_PATH,
-      upstreamUrl: upstreamBase,
-      sampleServer: !config.upstream.url,
+      upstreamUrl: sources.upstreamUrl,
+      sampleServer: sources.sampleServer,
       async close() {
         shuttingDown = true;
         await server.close(config.server.shutdownTimeoutMs);

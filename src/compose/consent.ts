@@ -27,6 +27,8 @@ export interface ComposedConsent {
   readonly connection: ChainConnection;
   /** The local chain's RPC URL in embedded mode. */
   readonly localRpcUrl?: string;
+  /** The Redis connection when `redis.url` is set (shared caches reuse it). */
+  readonly redis?: Redis;
   close(): Promise<void>;
 }
 
@@ -61,10 +63,12 @@ export async function composeConsent(config: CustosConfig, logger: Logger): Prom
     const pseudonyms = new Pseudonymizer(pseudonymKey);
 
     let store: RedisIndexSnapshotStore | undefined;
+    let redis: Redis | undefined;
     if (config.redis.url) {
-      const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+      redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 2 });
       await redis.connect();
-      closers.push(async () => void (await redis.quit()));
+      const client = redis;
+      closers.push(async () => void (await client.quit()));
       // Snapshots are MACed with the pseudonym key: a writer to Redis alone cannot forge consent.
       store = new RedisIndexSnapshotStore({ redis, keyPrefix: `custos:${deployment.chainId}:${deployment.consentRegistry}:`, integrityKey: pseudonymKey });
     }
@@ -92,6 +96,7 @@ export async function composeConsent(config: CustosConfig, logger: Logger): Prom
       deployment,
       connection,
       ...(chain ? { localRpcUrl: chain.rpcUrl } : {}),
+      ...(redis ? { redis } : {}),
       close,
     };
   } catch (error) {

@@ -18,23 +18,32 @@ export class BaseRewriter {
   private readonly needles: Array<{ from: Buffer; to: Buffer }>;
   private readonly holdBack: number;
 
+  private readonly pairs: ReadonlyArray<readonly [string, string]>;
+
+  /** `more`: other upstream bases and where they are served (type routing: a routed source's own base). */
   constructor(
     readonly upstreamBase: string,
     readonly gatewayBase: string,
+    more: ReadonlyArray<readonly [string, string]> = [],
   ) {
     const escape = (s: string) => s.replace(/\//g, '\\/');
-    this.needles = [
-      { from: Buffer.from(upstreamBase), to: Buffer.from(gatewayBase) },
-      { from: Buffer.from(escape(upstreamBase)), to: Buffer.from(escape(gatewayBase)) },
-    ];
+    // Longest first: at the same position the longer base wins (`http://h/fhir/docs` over `http://h/fhir`).
+    this.pairs = [[upstreamBase, gatewayBase] as const, ...more].sort((a, b) => b[0].length - a[0].length);
+    this.needles = this.pairs.flatMap(([from, to]) => [
+      { from: Buffer.from(from), to: Buffer.from(to) },
+      { from: Buffer.from(escape(from)), to: Buffer.from(escape(to)) },
+    ]);
     this.holdBack = Math.max(...this.needles.map((n) => n.from.length)) + 1;
   }
 
   /** Rewrites one URL (a header value). Relative URLs are relative to the base already and stay. */
   rewriteUrl(url: string): string {
-    if (!url.startsWith(this.upstreamBase)) return url;
-    const next = url.charCodeAt(this.upstreamBase.length);
-    return Number.isNaN(next) || BOUNDARY.has(next) ? this.gatewayBase + url.slice(this.upstreamBase.length) : url;
+    for (const [from, to] of this.pairs) {
+      if (!url.startsWith(from)) continue;
+      const next = url.charCodeAt(from.length);
+      if (Number.isNaN(next) || BOUNDARY.has(next)) return to + url.slice(from.length);
+    }
+    return url;
   }
 
   /** Rewrites a whole body held in memory. */

@@ -10,6 +10,7 @@ import { CustosError } from '../errors.js';
 import { consentToGrants } from '../policy/consent-from-fhir.js';
 import type { ConsentLedger } from '../policy/consents.js';
 import type { Actor } from '../policy/identity/actor.js';
+import type { SubjectOfReference } from '../policy/patient-reference-subject.js';
 import type { Pseudonymizer } from '../policy/pseudonym.js';
 
 import { REGISTRAR_SCOPES } from '../policy/access-actor.js';
@@ -27,6 +28,8 @@ export interface ConsentIntakeDeps {
   readonly ledger: ConsentLedger;
   readonly pseudonyms: Pseudonymizer;
   nowSeconds(): number;
+  /** The subject the Consent's patient reference names (identity across sources); absent: its pseudonym. */
+  readonly subjectOf?: SubjectOfReference;
 }
 
 export interface RecordedConsent {
@@ -59,8 +62,9 @@ export function prepareConsentResource(deps: ConsentIntakeDeps, caller: ConsentC
   return {
     async commit() {
       const grants = [];
+      const subject = deps.subjectOf ? await deps.subjectOf(translated.patient) : undefined;
       for (const [i, input] of translated.grants.entries()) {
-        const receipt = await deps.ledger.grant(input);
+        const receipt = await deps.ledger.grant(subject ? { ...input, subject } : input);
         grants.push({ id: receipt.grantId, actor: translated.actors[i]!, transactionHash: receipt.transactionHash, blockNumber: receipt.blockNumber });
       }
       return { policyHash: translated.policyHash, grants };

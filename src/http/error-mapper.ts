@@ -28,6 +28,7 @@ const MAPPING: Record<CustosErrorCode, { status: number; issue: IssueType; title
   UPSTREAM_TIMEOUT: { status: 504, issue: 'timeout', title: 'Upstream timeout' },
   UPSTREAM_UNREACHABLE: { status: 502, issue: 'transient', title: 'Upstream unreachable' },
   UPSTREAM_BAD_RESPONSE: { status: 502, issue: 'exception', title: 'Bad upstream response' },
+  UPSTREAM_AUTH_FAILED: { status: 502, issue: 'transient', title: 'Upstream credentials unavailable' },
   UNAVAILABLE: { status: 503, issue: 'transient', title: 'Service unavailable' },
   LEDGER_UNAVAILABLE: { status: 503, issue: 'transient', title: 'Consent ledger unavailable' },
   AUDIT_UNAVAILABLE: { status: 503, issue: 'transient', title: 'Audit log unavailable' },

@@ -45,6 +45,10 @@ export interface FhirPipelineOptions {
   readonly audit: AuditTrail;
   readonly config: CustosConfig;
   readonly logger: Logger;
+  /** Under type routing: other upstream bases and the gateway paths they are served at (links rewritten there). */
+  readonly otherBases?: ReadonlyArray<readonly [upstreamBase: string, mountPath: string]>;
+  /** The source's CapabilityStatement narrowed to what this gateway lets through (`/metadata`). */
+  readonly capabilities?: (statement: Record<string, unknown>) => Promise<Record<string, unknown>>;
 }
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -52,7 +56,7 @@ export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void
 export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler {
   const { mountPath, source, config, logger, authenticator, consentIntake, enforcer, audit } = options;
   const contextOptions: ContextOptions = { trustProxy: config.server.trustProxy, publicUrl: config.server.publicUrl };
-  const rewriters = new RewriterCache(source.baseUrl);
+  const rewriters = new RewriterCache(source.baseUrl, mountPath, options.otherBases ?? []);
 
   /** What a handled request sends back, once its audit event is durable. */
   interface Answer {
@@ -120,12 +124,16 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
     }
 
     const headers = upstreamRequestHeaders(req.headers, context);
-    const rewriter = rewriters.for(publicOrigin(context, contextOptions) + mountPath);
+    const rewriter = rewriters.for(publicOrigin(context, contextOptions));
     const isHead = interaction.method === 'HEAD';
     if (!actor) {
       // The CapabilityStatement: public, holds no patient data.
       const upstream = await source.send({ method: interaction.method, path: interaction.path, query: serializeQuery(query.params), headers, cancel });
       const answer = await collectAnswer(upstream, config.enforcement.maxResponseBytes);
+      if (options.capabilities && answer.status === 200 && answer.json?.['resourceType'] === 'CapabilityStatement') {
+        const narrowed = await options.capabilities(answer.json);
+        return { result: { status: 200, headers: answer.headers, body: Buffer.from(JSON.stringify(narrowed)), json: narrowed }, rewriter, isHead };
+      }
       return { result: { status: answer.status, headers: answer.headers, body: answer.raw, json: answer.json }, rewriter, isHead };
     }
 
@@ -172,7 +180,7 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
     context.access = access;
     const headers = upstreamRequestHeaders(req.headers, context);
     const result = await enforcer.bulk.handle(path, req.method ?? 'GET', access, actor.clientId, headers);
-    return { result, rewriter: rewriters.for(publicOrigin(context, contextOptions) + mountPath), isHead: false };
+    return { result, rewriter: rewriters.for(publicOrigin(context, contextOptions)), isHead: false };
   }
 
   /** Audit, then respond: the answer (or the error) leaves only once its audit event is durable. */
@@ -294,17 +302,23 @@ function isUndiciError(error: unknown): boolean {
 class RewriterCache {
   private readonly cache = new Map<string, BaseRewriter>();
   private last: BaseRewriter | undefined;
-  constructor(private readonly upstreamBase: string) {}
+  private lastOrigin = '';
+  constructor(
+    private readonly upstreamBase: string,
+    private readonly mountPath: string,
+    private readonly otherBases: ReadonlyArray<readonly [string, string]>,
+  ) {}
 
-  for(gatewayBase: string): BaseRewriter {
-    if (this.last?.gatewayBase === gatewayBase) return this.last;
-    let rewriter = this.cache.get(gatewayBase);
+  for(origin: string): BaseRewriter {
+    if (this.last && this.lastOrigin === origin) return this.last;
+    let rewriter = this.cache.get(origin);
     if (!rewriter) {
       if (this.cache.size >= 32) this.cache.clear();
-      rewriter = new BaseRewriter(this.upstreamBase, gatewayBase);
-      this.cache.set(gatewayBase, rewriter);
+      rewriter = new BaseRewriter(this.upstreamBase, origin + this.mountPath, this.otherBases.map(([base, path]) => [base, origin + path] as const));
+      this.cache.set(origin, rewriter);
     }
     this.last = rewriter;
+    this.lastOrigin = origin;
     return rewriter;
   }
 }

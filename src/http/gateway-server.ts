@@ -15,6 +15,8 @@ export interface GatewayServerOptions {
   readonly port: number;
   readonly mountPath: string;
   readonly fhir: RequestHandler;
+  /** Every source's own FHIR base, `/sources/{id}/fhir`, by source id. */
+  readonly sources?: ReadonlyMap<string, RequestHandler>;
   readonly other: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
@@ -26,6 +28,21 @@ export interface RunningGatewayServer {
   close(timeoutMs: number): Promise<void>;
 }
 
+const SOURCES = '/sources/';
+
+/** The path continues with `/`, `?` or ends: `/fhirX` is not under `/fhir`. */
+function isBoundary(url: string, at: number): boolean {
+  const next = url.charCodeAt(at);
+  return Number.isNaN(next) || next === 0x2f || next === 0x3f;
+}
+
+/** `/sources/{id}/fhir...` → that source's pipeline. */
+function sourceHandler(url: string, sources: ReadonlyMap<string, RequestHandler>): RequestHandler | undefined {
+  const end = url.indexOf('/', SOURCES.length);
+  if (end < 0 || !url.startsWith('/fhir', end) || !isBoundary(url, end + 5)) return undefined;
+  return sources.get(url.slice(SOURCES.length, end));
+}
+
 export async function startGatewayServer(options: GatewayServerOptions): Promise<RunningGatewayServer> {
   const { mountPath } = options;
   let inFlight = 0;
@@ -33,9 +50,9 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     inFlight++;
     res.on('close', () => inFlight--);
     const url = req.url ?? '';
-    const next = url.charCodeAt(mountPath.length);
-    const isFhir = url.startsWith(mountPath) && (Number.isNaN(next) || next === 0x2f || next === 0x3f);
-    (isFhir ? options.fhir : options.other)(req, res);
+    if (url.startsWith(mountPath) && isBoundary(url, mountPath.length)) return options.fhir(req, res);
+    const source = options.sources && url.startsWith(SOURCES) ? sourceHandler(url, options.sources) : undefined;
+    (source ?? options.other)(req, res);
   });
   server.headersTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {

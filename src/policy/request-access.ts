@@ -15,6 +15,8 @@ export interface RequestAccessDeps {
   readonly compartment: PatientCompartment;
   readonly consents: ConsentReader;
   readonly subjectOf: (patientId: string) => Bytes32;
+  /** Resolves patients' subjects before deciding (identity across sources); absent or undefined: nothing to do. */
+  readonly prepareSubjects?: (patientIds: Iterable<string>) => Promise<void> | undefined;
   /** Unix seconds, fixed for the whole request so every entry is decided at the same instant. */
   readonly now: number;
   /** The one patient a break-the-glass claim reaches in this request. */
@@ -82,6 +84,31 @@ export class RequestAccess {
     const context = this.binaryContexts.get(ref);
     if (!context) return this.note(UNKNOWN_CONTEXT, []);
     return this.patients(context.resourceType, context.patients, action);
+  }
+
+  /**
+   * Resolves the consent subjects of every patient an answer (a resource or a Bundle) and its
+   * resolved Binary contexts touch. Undefined when there is nothing to resolve (the common case).
+   */
+  prepareAnswer(json: Readonly<Record<string, unknown>>): Promise<void> | undefined {
+    const prepare = this.deps.prepareSubjects;
+    if (!prepare) return undefined;
+    const ids: string[] = [];
+    const add = (resource: unknown) => {
+      if (resource && typeof resource === 'object') ids.push(...this.deps.compartment.patientsOf(resource as Readonly<Record<string, unknown>>));
+    };
+    if (json['resourceType'] === 'Bundle' && Array.isArray(json['entry'])) {
+      for (const entry of json['entry'] as unknown[]) add((entry as { resource?: unknown } | null)?.resource);
+    } else {
+      add(json);
+    }
+    for (const context of this.binaryContexts.values()) if (context) ids.push(...context.patients);
+    return prepare(ids);
+  }
+
+  /** Resolves the consent subjects of patients named by the request itself. */
+  preparePatients(patientIds: readonly string[]): Promise<void> | undefined {
+    return this.deps.prepareSubjects?.(patientIds);
   }
 
   binaryContext(reference: string): BinaryContext | undefined {

@@ -21,6 +21,8 @@ export interface HttpShellOptions {
   readonly ctx: SampleContext;
   readonly router: FhirRouter;
   readonly maxBodyBytes: number;
+  /** Checks the Authorization header of every request; false → 401 (RFC 6750 §3). */
+  readonly authorize?: (authorization: string | undefined) => boolean | Promise<boolean>;
 }
 
 type Method = FhirRequest['method'];
@@ -72,8 +74,21 @@ function createWriteQueue(): Serialiser {
   };
 }
 
+/** 401 + `WWW-Authenticate: Bearer` (RFC 6750 §3), as an upstream that wants a token answers. */
+function unauthorized(): HttpResult {
+  const outcome: OperationOutcome = {
+    resourceType: 'OperationOutcome',
+    issue: [{ severity: 'error', code: 'login', details: { text: 'This server needs a valid bearer access token in the Authorization header.' } }],
+  };
+  return { status: 401, headers: { 'content-type': FHIR_JSON, 'www-authenticate': 'Bearer realm="sample"' }, body: JSON.stringify(outcome) };
+}
+
 async function handle(req: IncomingMessage, options: HttpShellOptions, serialiseWrite: Serialiser): Promise<HttpResult> {
   const { basePath, ctx, router } = options;
+  if (options.authorize && !(await options.authorize(headerValue(req.headers.authorization)))) {
+    req.resume();
+    return unauthorized();
+  }
   const url = new URL(req.url ?? '/', 'http://sample.invalid');
   if (url.pathname !== basePath && !url.pathname.startsWith(`${basePath}/`)) {
     return outcomeResult(notFoundBecause(`Not a FHIR endpoint. The FHIR base of this server is ${ctx.baseUrl}.`));

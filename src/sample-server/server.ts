@@ -17,6 +17,7 @@ import { initMedplumRuntime } from './medplum-runtime.js';
 import { createSampleRouter } from './routes.js';
 import type { SampleContext } from './sample-context.js';
 import { SampleRepository } from './sample-repository.js';
+import { prefixIds } from './id-prefix.js';
 import { generateSyntheticData } from './synthetic-data.js';
 
 export interface SampleServerOptions {
@@ -30,6 +31,13 @@ export interface SampleServerOptions {
   seed?: number;
   /** Path of the FHIR base; default '/fhir'. */
   basePath?: string;
+  /** A prefix for every resource id (a second server with the same people under other ids). */
+  idPrefix?: string;
+  /**
+   * Demand credentials: called with each request's Authorization header; false → 401 with
+   * `WWW-Authenticate: Bearer` (lets tests stand in for an upstream that wants a token).
+   */
+  authorize?: (authorization: string | undefined) => boolean | Promise<boolean>;
 }
 
 export interface RunningSampleServer {
@@ -82,9 +90,16 @@ export async function startSampleServer(options: SampleServerOptions = {}): Prom
 
   const runtime = initMedplumRuntime();
   const repo = new SampleRepository();
-  await loadResources(repo, generateSyntheticData({ patients, seed }));
+  const data = generateSyntheticData({ patients, seed });
+  await loadResources(repo, options.idPrefix ? prefixIds(data, options.idPrefix) : data);
   const ctx: SampleContext = { repo, compartment: runtime.compartment, baseUrl: '' };
-  const server = createFhirHttpServer({ basePath, ctx, router: createSampleRouter(ctx), maxBodyBytes: MAX_BODY_BYTES });
+  const server = createFhirHttpServer({
+    basePath,
+    ctx,
+    router: createSampleRouter(ctx),
+    maxBodyBytes: MAX_BODY_BYTES,
+    ...(options.authorize ? { authorize: options.authorize } : {}),
+  });
   await listen(server, port, host);
   const { port: actualPort } = server.address() as AddressInfo;
   ctx.baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}${basePath}`;

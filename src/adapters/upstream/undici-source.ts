@@ -5,7 +5,10 @@
  */
 import { Pool, type Dispatcher } from 'undici';
 import { composeInterceptors, type Dispatch, type FhirSource, type Interceptor, type UpstreamRequest } from '../../fhir/upstream.js';
+import { CustosError } from '../../errors.js';
 import { DispatchExchange } from './dispatch-exchange.js';
+import type { UpstreamTlsOptions } from './tls-client-options.js';
+import { tlsConnector } from './tls-errors.js';
 import { toUpstreamError, type UpstreamTimeouts } from './upstream-errors.js';
 
 export interface UndiciSourceOptions extends UpstreamTimeouts {
@@ -13,19 +16,28 @@ export interface UndiciSourceOptions extends UpstreamTimeouts {
   readonly baseUrl: string;
   readonly connections: number;
   readonly interceptors?: readonly Interceptor[];
+  /** TLS options of every connection (mutual TLS: client certificate, key, private CA); https only. */
+  readonly tls?: UpstreamTlsOptions;
 }
 
 export function createUndiciSource(options: UndiciSourceOptions): FhirSource {
   const base = new URL(options.baseUrl);
   const basePath = base.pathname.replace(/\/+$/, '');
+  if (options.tls && base.protocol !== 'https:') {
+    throw new CustosError('CONFIG_INVALID', `upstream ${options.id}: TLS settings (mutual TLS, caFile) need an https: upstream URL (got ${base.protocol})`);
+  }
+  // https: our connector, so that TLS refusals are explained (tls-errors.ts); it takes the
+  // connect timeout and the TLS settings (mutual TLS: client certificate, key, private CA).
+  const tls = base.protocol === 'https:' ? tlsConnector({ ...options.tls, timeout: options.connectTimeoutMs }) : undefined;
   const pool = new Pool(base.origin, {
     connections: options.connections,
     connectTimeout: options.connectTimeoutMs,
     headersTimeout: options.responseTimeoutMs,
     bodyTimeout: options.responseTimeoutMs,
     keepAliveTimeout: 30_000,
+    ...(tls ? { connect: tls.connect } : {}),
   });
-  const mapError = (error: unknown) => toUpstreamError(error, options);
+  const mapError = (error: unknown) => tls?.explain(error) ?? toUpstreamError(error, options);
 
   const dispatch: Dispatch = (request: UpstreamRequest) => {
     const exchange = new DispatchExchange(mapError);

@@ -2,9 +2,11 @@
  * JSON Schemas of the admin consent API's request bodies (validated with ajv; one problem
  * document listing every bad field).
  */
+import { PATIENT_REFERENCE_PATTERN } from '../../policy/patient-reference-subject.js';
 import { CONSENT_ACTIONS, CONSENT_PURPOSES, CONSENT_RESOURCE_TYPES } from '../../policy/consent-codes.js';
 
 const reference = (types: string) => ({ type: 'string', pattern: `^(${types})/[A-Za-z0-9\\-.]{1,64}$` });
+const patientReference = { type: 'string', pattern: PATIENT_REFERENCE_PATTERN };
 const unixSeconds = { type: 'integer', minimum: 0, maximum: 2 ** 40 };
 
 export const grantRequestSchema = {
@@ -12,7 +14,7 @@ export const grantRequestSchema = {
   additionalProperties: false,
   required: ['patient', 'grantee'],
   properties: {
-    patient: reference('Patient'),
+    patient: patientReference,
     grantee: reference('Practitioner|PractitionerRole|Organization|RelatedPerson|Patient|Device|CareTeam'),
     effect: { enum: ['permit', 'deny'] },
     resourceTypes: { oneOf: [{ const: '*' }, { type: 'array', minItems: 1, uniqueItems: true, items: { enum: [...CONSENT_RESOURCE_TYPES] } }] },
@@ -27,7 +29,7 @@ export const searchRequestSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['patient'],
-  properties: { patient: reference('Patient') },
+  properties: { patient: patientReference },
 } as const;
 
 export const signedGrantRequestSchema = {

@@ -10,7 +10,8 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { CustosError } from '../../errors.js';
 import { CONSENT_ACTIONS, CONSENT_PURPOSES, CONSENT_RESOURCE_TYPES, allBits, fromMask, toMask } from '../../policy/consent-codes.js';
-import type { ConsentGrant, GrantInput } from '../../policy/consent-model.js';
+import type { Bytes32, ConsentGrant, GrantInput } from '../../policy/consent-model.js';
+import type { SubjectOfReference } from '../../policy/patient-reference-subject.js';
 import type { ConsentLedger } from '../../policy/consents.js';
 import type { Pseudonymizer } from '../../policy/pseudonym.js';
 import { grantRequestSchema, searchRequestSchema, signedGrantRequestSchema, typedDataRequestSchema } from './consent-request-schemas.js';
@@ -27,6 +28,8 @@ export interface ConsentReader {
 
 export interface ConsentRouteDeps {
   authenticate(authorization: string | undefined): Promise<AdminCaller>;
+  /** The subject a patient reference names; absent: the pseudonym of the reference itself. */
+  readonly subjectOf?: SubjectOfReference;
   readonly ledger: ConsentLedger;
   readonly reader: ConsentReader;
   readonly pseudonyms: Pseudonymizer;
@@ -58,7 +61,7 @@ export function createConsentRouter(deps: ConsentRouteDeps): Router {
     const who = await requireRegistrar(req);
     const body = validateBody<GrantRequest>(grantRequestSchema, req.body);
     refuseSelfGrant(who, [body.grantee]);
-    const input = toGrantInput(body, deps, deps.nowSeconds());
+    const input = toGrantInput(body, await subjectFor(deps, body.patient), deps, deps.nowSeconds());
     const receipt = await deps.ledger.grant(input);
     res.status(201).json({ id: receipt.grantId, transactionHash: receipt.transactionHash, blockNumber: receipt.blockNumber, subject: input.subject, grantee: input.grantee });
   });
@@ -71,7 +74,7 @@ export function createConsentRouter(deps: ConsentRouteDeps): Router {
   router.post('/search', async (req: Request, res: Response) => {
     await requireRegistrar(req);
     const { patient } = validateBody<{ patient: string }>(searchRequestSchema, req.body);
-    res.json({ patient, grants: deps.reader.grantsOf(deps.pseudonyms.of('subject', patient)).map(describeGrant) });
+    res.json({ patient, grants: deps.reader.grantsOf(await subjectFor(deps, patient)).map(describeGrant) });
   });
 
   router.get('/:id', async (req: Request, res: Response) => {
@@ -94,7 +97,7 @@ export function createConsentRouter(deps: ConsentRouteDeps): Router {
     const who = await caller(req);
     const body = validateBody<{ grant: GrantRequest; signer: string; deadline?: number }>(typedDataRequestSchema, req.body);
     requirePatientSelfOrRegistrar(who, body.grant.patient);
-    const input = toGrantInput(body.grant, deps, deps.nowSeconds());
+    const input = toGrantInput(body.grant, await subjectFor(deps, body.grant.patient), deps, deps.nowSeconds());
     const nonce = await deps.ledger.nonceOf(body.signer);
     const deadline = body.deadline ?? deps.nowSeconds() + 3600;
     res.json({ nonce: nonce.toString(), deadline, typedData: await deps.typedData(input, body.signer, nonce, deadline) });
@@ -104,7 +107,7 @@ export function createConsentRouter(deps: ConsentRouteDeps): Router {
     const who = await caller(req);
     const body = validateBody<{ grant: GrantRequest; signer: string; nonce: string; deadline: number; signature: string }>(signedGrantRequestSchema, req.body);
     requirePatientSelfOrRegistrar(who, body.grant.patient);
-    const grant = toGrantInput(body.grant, deps, deps.nowSeconds());
+    const grant = toGrantInput(body.grant, await subjectFor(deps, body.grant.patient), deps, deps.nowSeconds());
     const receipt = await deps.ledger.grantBySignature({ grant, signer: body.signer, nonce: BigInt(body.nonce), deadline: body.deadline, signature: body.signature });
     res.status(201).json({ id: receipt.grantId, transactionHash: receipt.transactionHash, blockNumber: receipt.blockNumber });
   });
@@ -112,7 +115,12 @@ export function createConsentRouter(deps: ConsentRouteDeps): Router {
   return router;
 }
 
-function toGrantInput(body: GrantRequest, deps: ConsentRouteDeps, now: number): GrantInput {
+/** The subject a patient reference names (resolved through its source when identity spans sources). */
+function subjectFor(deps: ConsentRouteDeps, patient: string): Promise<Bytes32> {
+  return deps.subjectOf ? deps.subjectOf(patient) : Promise.resolve(deps.pseudonyms.of('subject', patient));
+}
+
+function toGrantInput(body: GrantRequest, subject: Bytes32, deps: ConsentRouteDeps, now: number): GrantInput {
   if (body.notAfter !== undefined && body.notAfter <= now) throw new CustosError('INVALID_REQUEST', 'notAfter is in the past');
   if (body.notAfter !== undefined && body.notBefore !== undefined && body.notAfter <= body.notBefore) {
     throw new CustosError('INVALID_REQUEST', 'notAfter must be later than notBefore');
@@ -120,7 +128,7 @@ function toGrantInput(body: GrantRequest, deps: ConsentRouteDeps, now: number): 
   const typeMask = !body.resourceTypes || body.resourceTypes === '*' ? allBits(CONSENT_RESOURCE_TYPES) : toMask(CONSENT_RESOURCE_TYPES, body.resourceTypes, 'resource type');
   const purposeMask = !body.purposes || body.purposes === '*' ? allBits(CONSENT_PURPOSES) : toMask(CONSENT_PURPOSES, body.purposes, 'purpose');
   return {
-    subject: deps.pseudonyms.of('subject', body.patient),
+    subject,
     grantee: deps.pseudonyms.grantee(body.grantee),
     effect: body.effect ?? 'permit',
     resourceTypes: typeMask,

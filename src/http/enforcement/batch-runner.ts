@@ -22,7 +22,7 @@ import type { RequestAccess } from '../../policy/request-access.js';
 import { deniedError } from '../../policy/response-filter.js';
 import { mapError } from '../error-mapper.js';
 import { entryError, readEntry, type BundleEntryRequest } from './bundle-entries.js';
-import { executeInteraction, internalHeaders, type ExecutorDeps } from './interaction-executor.js';
+import { executeInteraction, internalHeaders, refuseReadOnly, type ExecutorDeps } from './interaction-executor.js';
 import { internalGet, type Json } from './upstream-json.js';
 import { guardWrite, resolveCriteria } from './write-guard.js';
 
@@ -77,6 +77,19 @@ export async function runBatch(bundle: Json, ctx: BundleContext, deps: ExecutorD
 export async function guardTransaction(bundle: Json, ctx: BundleContext, deps: ExecutorDeps): Promise<Json> {
   const raw = Array.isArray(bundle['entry']) ? (bundle['entry'] as unknown[]) : [];
   const requests = raw.map((entry, index) => readEntry(entry, index, ctx.scopes));
+  for (const request of requests) {
+    // One transaction reaches one source: all or nothing cannot span servers.
+    if (deps.sourceIdOf && deps.sourceIdOf(request.interaction.path) !== deps.sourceIdOf('')) {
+      throw entryError(request.index, 'INVALID_REQUEST', 'this resource type is served by another source, and a transaction cannot span sources; send it separately');
+    }
+    if (WRITES.has(request.interaction.kind)) {
+      try {
+        refuseReadOnly(request.interaction.path, deps);
+      } catch (error) {
+        throw entryError(request.index, (error as CustosError).code, (error as CustosError).message);
+      }
+    }
+  }
   const guardDeps = { source: deps.source, headers: internalHeaders(ctx.headers), limit: deps.maxResponseBytes };
   const placeholders = await placeholderTargets(requests, guardDeps);
   const forwarded: unknown[] = [];
@@ -97,12 +110,14 @@ export async function guardTransaction(bundle: Json, ctx: BundleContext, deps: E
       }
       const plan = planRequest(interaction, request.params, ctx.access.actor, ctx.clientId, deps.compartment, deps.operations);
       if (plan.decideFirst) {
+        await ctx.access.preparePatients([plan.decideFirst.patient]);
         const decision = ctx.access.patients(plan.decideFirst.resourceType, [plan.decideFirst.patient], 'read');
         if (!decision.permitted) throw deniedError(decision);
       }
       if (interaction.kind === 'read' || interaction.kind === 'vread') {
         const answer = await internalGet(deps.source, interaction.path, '', guardDeps.headers, deps.maxResponseBytes);
         if (answer.status === 200 && answer.json) {
+          await ctx.access.prepareAnswer(answer.json);
           const decision = ctx.access.resource(answer.json, 'read');
           if (!decision.permitted) throw deniedError(decision);
         }

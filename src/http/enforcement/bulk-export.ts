@@ -95,6 +95,7 @@ export class BulkExportRelay {
       }
       if (typeof resource !== 'object' || resource === null || Array.isArray(resource)) continue;
       await resolveBinaryContexts(resource as Json, access, () => ({ source: this.source, headers, limit: this.limit }));
+      await access.prepareAnswer(resource as Json);
       const decision = access.resource(resource as Json, 'read');
       if (decision.rule === 'index-stale') throw deniedError(decision);
       if (decision.permitted) kept.push(line);

@@ -13,7 +13,7 @@ import type { Actor } from '../../policy/identity/actor.js';
 import type { Pseudonymizer } from '../../policy/pseudonym.js';
 import { RequestAccess } from '../../policy/request-access.js';
 import type { OperationPolicy } from '../../policy/request-plan.js';
-import { cachedSubjectPseudonyms } from '../../policy/subject-pseudonyms.js';
+import { DEFAULT_SOURCE_ID, perSourceSubjects, type SubjectDirectory } from '../../policy/patient-subjects.js';
 import { BulkExportRelay } from './bulk-export.js';
 import type { ExecutorDeps } from './interaction-executor.js';
 
@@ -25,6 +25,12 @@ export interface EnforcerOptions {
   readonly operations: OperationPolicy;
   readonly breakGlass: BreakGlassPolicy;
   readonly maxResponseBytes: number;
+  /** Which consent subject each of this source's patients is (default: per source, by id). */
+  readonly subjects?: SubjectDirectory;
+  /** The source (or, under type routing, the source of a path) refuses writes: its id, else undefined. */
+  readonly readOnlySourceOf?: (path: string) => string | undefined;
+  /** Under type routing: the id of the source a path reaches. */
+  readonly sourceIdOf?: (path: string) => string;
   /** Unix seconds (a clock for tests). */
   readonly nowSeconds?: () => number;
 }
@@ -37,12 +43,16 @@ export interface Enforcer {
 }
 
 export function createEnforcer(options: EnforcerOptions): Enforcer {
-  const subjectOf = cachedSubjectPseudonyms(options.pseudonyms);
+  const subjects = options.subjects ?? perSourceSubjects(options.pseudonyms, DEFAULT_SOURCE_ID);
+  const subjectOf = (patientId: string) => subjects.subjectOf(patientId);
+  const prepareSubjects = (patientIds: Iterable<string>) => subjects.prepare(patientIds);
   const now = options.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
   // Actors are frozen and shared by the requests of one token and purpose (authenticator.ts),
   // so their grantee pseudonyms are computed once per token.
   const accessActors = new WeakMap<Actor, AccessActor>();
-  const executor: ExecutorDeps = { source: options.source, compartment: options.compartment, operations: options.operations, maxResponseBytes: options.maxResponseBytes };
+  const executor: ExecutorDeps = { source: options.source, compartment: options.compartment, operations: options.operations, maxResponseBytes: options.maxResponseBytes,
+    ...(options.readOnlySourceOf ? { readOnlySourceOf: options.readOnlySourceOf } : {}),
+    ...(options.sourceIdOf ? { sourceIdOf: options.sourceIdOf } : {}) };
   return {
     executor,
     bulk: new BulkExportRelay(options.source, options.maxResponseBytes),
@@ -59,6 +69,7 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
         compartment: options.compartment,
         consents: options.consents,
         subjectOf,
+        prepareSubjects,
         now: now(),
         ...(breakGlass?.patient !== undefined ? { breakGlassPatient: breakGlass.patient } : breakGlass ? { breakGlassOnlyPatient: true } : {}),
       });

@@ -23,6 +23,10 @@ export interface ExecutorDeps {
   readonly compartment: PatientCompartment;
   readonly operations: OperationPolicy;
   readonly maxResponseBytes: number;
+  /** The id of the read-only source a write to this path would reach, else undefined. */
+  readonly readOnlySourceOf?: (path: string) => string | undefined;
+  /** Under type routing: the id of the source a path reaches (absent: one source for everything). */
+  readonly sourceIdOf?: (path: string) => string;
 }
 
 export interface ExecutionInput {
@@ -57,6 +61,7 @@ export async function executeInteraction(input: ExecutionInput, deps: ExecutorDe
   let plan: RequestPlan | undefined;
   const isWrite = WRITES.has(interaction.kind);
   if (isWrite) {
+    refuseReadOnly(interaction.path, deps);
     const target = await guardWrite(
       { interaction, params: input.params, body: input.parsed, callerIfMatch: headers['if-match'] !== undefined },
       access,
@@ -69,6 +74,8 @@ export async function executeInteraction(input: ExecutionInput, deps: ExecutorDe
   } else {
     plan = planRequest(interaction, input.params, access.actor, input.clientId, deps.compartment, deps.operations);
     if (plan.decideFirst) {
+      const preparing = access.preparePatients([plan.decideFirst.patient]);
+      if (preparing) await preparing;
       const decision = access.patients(plan.decideFirst.resourceType, [plan.decideFirst.patient], 'read');
       if (!decision.permitted) throw deniedError(decision);
     }
@@ -88,6 +95,8 @@ export async function executeInteraction(input: ExecutionInput, deps: ExecutorDe
   if (!answer.json) return { status: answer.status, headers: answer.headers, body: answer.raw, json: undefined };
   const resolving = resolveBinaryContexts(answer.json, access, () => ({ source: deps.source, headers: internalHeaders(headers), limit: deps.maxResponseBytes }));
   if (resolving) await resolving; // no Binary in the answer: no promise, no extra turn of the event loop
+  const preparing = access.prepareAnswer(answer.json); // patients' subjects across sources, when configured
+  if (preparing) await preparing;
   if (interaction.kind === 'operation' && interaction.operation === 'graphql' && answer.json['resourceType'] === undefined) {
     filterGraphqlAnswer(answer.json, access);
     return { status: answer.status, headers: answer.headers, body: Buffer.from(JSON.stringify(answer.json)), json: answer.json };
@@ -103,6 +112,14 @@ export async function executeInteraction(input: ExecutionInput, deps: ExecutorDe
       return { status: answer.status, headers: answer.headers, body: Buffer.alloc(0), json: undefined };
     }
     throw error;
+  }
+}
+
+/** Writes to a read-only source stop at the gateway, before anything is read or decided. */
+export function refuseReadOnly(path: string, deps: ExecutorDeps): void {
+  const source = deps.readOnlySourceOf?.(path);
+  if (source !== undefined) {
+    throw new CustosError('METHOD_NOT_ALLOWED', `the source "${source}" is read-only: this gateway refuses writes to it; send the change to the system of record`);
   }
 }
 

@@ -54,7 +54,9 @@ export async function guardWrite(request: WriteRequest, access: RequestAccess, d
   let target: WriteTarget = { path: interaction.path, query: serializeQuery(request.params) };
   const decideWrite = async (resource: Json) => {
     await resolveBinaryContexts(resource, access, () => deps);
-    const decision = access.resource(await resolvePatientReferences(resource, deps), 'write');
+    const content = await resolvePatientReferences(resource, deps);
+    await access.prepareAnswer(content);
+    const decision = access.resource(content, 'write');
     if (!decision.permitted) throw deniedError(decision);
   };
   if (interaction.kind === 'create') {

@@ -1,0 +1,159 @@
+/**
+ * One enforced FHIR pipeline per gateway base: `/fhir` (the default source, with any type routing)
+ * and `/sources/{id}/fhir` for every source. Each has its own enforcer, so a patient id is always
+ * decided as a patient of the source it came from.
+ */
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { redisSubjectCache } from '../adapters/store/redis-subject-cache.js';
+import { sourceIdentifierLookup } from '../adapters/upstream/patient-identifier-lookup.js';
+import { routeByType } from '../adapters/upstream/type-routed-source.js';
+import type { Authenticator } from '../adapters/identity/authenticator.js';
+import type { CustosConfig } from '../config/types.js';
+import type { PatientCompartment } from '../fhir/patient-compartment.js';
+import type { FhirSource } from '../fhir/upstream.js';
+import type { ConsentReader } from '../policy/access-decision.js';
+import { identifierSubjects, perSourceSubjects, DEFAULT_SOURCE_ID, type SubjectDirectory } from '../policy/patient-subjects.js';
+import { subjectOfReference, type SubjectOfReference } from '../policy/patient-reference-subject.js';
+import type { Pseudonymizer } from '../policy/pseudonym.js';
+import type { AuditRecorder } from '../audit/audit-recorder.js';
+import { createAuditTrail } from '../http/audit-trail.js';
+import type { ConsentIntakeDeps } from '../http/consent-intake.js';
+import { createEnforcer } from '../http/enforcement/enforcer.js';
+import { createFhirPipeline, type RequestHandler } from '../http/fhir-pipeline.js';
+import { narrowCapabilityStatement } from '../fhir/capability-narrowing.js';
+import type { ComposedSources, ConfiguredSource } from './sources.js';
+
+export interface FhirMountDeps {
+  readonly config: CustosConfig;
+  readonly logger: Logger;
+  readonly sources: ComposedSources;
+  readonly compartment: PatientCompartment;
+  readonly consents: ConsentReader;
+  readonly pseudonyms: Pseudonymizer;
+  readonly authenticator: Authenticator;
+  readonly recorder: AuditRecorder;
+  readonly instanceId: string;
+  readonly consentIntake: ConsentIntakeDeps;
+  readonly redis?: Redis;
+}
+
+export interface FhirMounts {
+  readonly main: RequestHandler;
+  readonly bySource: ReadonlyMap<string, RequestHandler>;
+  /** The subject a patient reference names, resolved like requests are (the admin API's grants). */
+  readonly subjectOf: SubjectOfReference;
+}
+
+export function composeFhirMounts(deps: FhirMountDeps): FhirMounts {
+  const { config, sources } = deps;
+  const cache = deps.redis ? redisSubjectCache(deps.redis) : undefined;
+  const subjects = new Map<string, SubjectDirectory>();
+  for (const [id, { source }] of sources.byId) {
+    const system = config.patientIdentity.system;
+    subjects.set(id, system === null
+      ? perSourceSubjects(deps.pseudonyms, id)
+      : identifierSubjects({
+          pseudonyms: deps.pseudonyms, sourceId: id, system, lookup: sourceIdentifierLookup(source, system),
+          ...(cache ? { cache } : {}), ttlSeconds: config.patientIdentity.cacheTtlSeconds,
+        }));
+  }
+  const subjectOf = subjectOfReference(deps.pseudonyms, subjects, config.patientIdentity.system);
+  // A Consent written at a source's base names that source's patient.
+  const intakeFor = (sourceId: string): ConsentIntakeDeps => ({
+    ...deps.consentIntake,
+    subjectOf: (ref) => subjectOf(sourceId !== DEFAULT_SOURCE_ID && ref.startsWith('Patient/') ? `sources/${sourceId}/${ref}` : ref),
+  });
+  const origin = `http://${config.server.host}:${config.server.port}`;
+  const policyBase = {
+    operations: config.enforcement.operations,
+    graphql: config.enforcement.graphql,
+    bulkExport: config.enforcement.bulkExport.clients.length > 0,
+    formats: ['json'],
+    issuers: config.identity.issuers,
+  };
+  const pipeline = (mountPath: string, source: FhirSource, sourceId: string, readOnlySourceOf: ((path: string) => string | undefined) | undefined, extra: {
+    sourceIdOf?: (path: string) => string;
+    otherBases?: ReadonlyArray<readonly [string, string]>;
+    routed?: () => Promise<ReadonlyMap<string, Record<string, unknown>>>;
+  } = {}): RequestHandler => {
+    const readOnlyType = (type: string) => readOnlySourceOf?.(`/${type}`) !== undefined;
+    const capabilities = async (statement: Record<string, unknown>) => {
+      const routed = extra.routed ? await extra.routed() : undefined;
+      return narrowCapabilityStatement(statement, { ...policyBase, readOnly: readOnlyType, ...(routed ? { routed } : {}) });
+    };
+    const enforcer = createEnforcer({
+      source,
+      compartment: deps.compartment,
+      consents: deps.consents,
+      pseudonyms: deps.pseudonyms,
+      operations: { allowed: config.enforcement.operations, graphql: config.enforcement.graphql, bulkExportClients: config.enforcement.bulkExport.clients },
+      breakGlass: config.enforcement.breakGlass,
+      maxResponseBytes: config.enforcement.maxResponseBytes,
+      subjects: subjects.get(sourceId)!,
+      ...(readOnlySourceOf ? { readOnlySourceOf } : {}),
+      ...(extra.sourceIdOf ? { sourceIdOf: extra.sourceIdOf } : {}),
+    });
+    const gateway = { id: deps.instanceId, baseUrl: (config.server.publicUrl ?? origin) + mountPath };
+    return createFhirPipeline({
+      mountPath, source, config, logger: deps.logger, authenticator: deps.authenticator, enforcer,
+      audit: createAuditTrail(deps.recorder, gateway),
+      consentIntake: intakeFor(sourceId),
+      ...(extra.otherBases ? { otherBases: extra.otherBases } : {}),
+      capabilities,
+    });
+  };
+  const readOnly = (configured: ConfiguredSource) => (configured.readOnly ? () => configured.source.id : undefined);
+
+  const bySource = new Map<string, RequestHandler>();
+  for (const [id, configured] of sources.byId) bySource.set(id, pipeline(configured.mountPath, configured.source, id, readOnly(configured)));
+
+  const routes = new Map<string, FhirSource>();
+  for (const [type, id] of Object.entries(config.routing.types)) routes.set(type, sources.byId.get(id)!.source);
+  const fallback = sources.defaultSource;
+  let main: RequestHandler;
+  if (routes.size === 0) {
+    main = pipeline('/fhir', fallback.source, 'default', readOnly(fallback));
+  } else {
+    const routed = routeByType(fallback.source, routes);
+    const readOnlySourceOf = (path: string) => {
+      const id = routed.sourceIdOf(path);
+      return sources.byId.get(id)?.readOnly ? id : undefined;
+    };
+    const otherBases = [...new Set(Object.values(config.routing.types))].map((id) => {
+      const configured = sources.byId.get(id)!;
+      return [configured.source.baseUrl, configured.mountPath] as const;
+    });
+    const routedCapabilities = routedResourceEntries(config.routing.types, sources);
+    main = pipeline('/fhir', routed.source, 'default', readOnlySourceOf, { sourceIdOf: routed.sourceIdOf, otherBases, routed: routedCapabilities });
+  }
+  return { main, bySource, subjectOf };
+}
+
+/**
+ * The CapabilityStatement entries of routed types, read from the sources that serve them (cached
+ * for a minute: `/metadata` is public, and must not become a way to make the gateway hammer them).
+ */
+function routedResourceEntries(types: Readonly<Record<string, string>>, sources: ComposedSources): () => Promise<ReadonlyMap<string, Record<string, unknown>>> {
+  let cached: { at: number; entries: Map<string, Record<string, unknown>> } | undefined;
+  return async () => {
+    if (cached && Date.now() - cached.at < 60_000) return cached.entries;
+    const entries = new Map<string, Record<string, unknown>>();
+    for (const id of new Set(Object.values(types))) {
+      const source = sources.byId.get(id)!.source;
+      try {
+        const response = await source.send({ method: 'GET', path: '/metadata', query: '', headers: { accept: 'application/fhir+json' } });
+        const raw = await response.body.collect();
+        if (response.status !== 200) continue;
+        const statement = JSON.parse(raw.toString('utf8')) as { rest?: Array<{ resource?: Array<Record<string, unknown>> }> };
+        for (const entry of statement.rest?.[0]?.resource ?? []) {
+          if (types[String(entry['type'])] === id) entries.set(String(entry['type']), entry);
+        }
+      } catch {
+        // A routed source that cannot describe itself: its types keep the default source's entries.
+      }
+    }
+    cached = { at: Date.now(), entries };
+    return entries;
+  };
+}

@@ -1,0 +1,30 @@
+/**
+ * The OperationOutcome for a failed resource validation (https://hl7.org/fhir/R4/operationoutcome.html).
+ *
+ * Each issue carries the FHIRPath in `expression` (R4) and again in `location`, which R4 marks
+ * deprecated but which clients written against STU3 still read. `details.text` and `diagnostics`
+ * both hold the message: `details.text` is what R4 asks user-facing software to show,
+ * `diagnostics` is what many clients log.
+ */
+import type { OperationOutcome } from 'fhir/r4.js';
+import type { ValidationIssue } from './validation-issues.js';
+
+export function validationOutcome(issues: readonly ValidationIssue[]): OperationOutcome {
+  if (issues.length === 0) {
+    return {
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'information', code: 'informational', details: { text: 'The resource is valid against the FHIR R4 schema' } }],
+    };
+  }
+  return {
+    resourceType: 'OperationOutcome',
+    issue: issues.map((issue) => ({
+      severity: issue.severity,
+      code: issue.code,
+      details: { text: issue.message },
+      diagnostics: issue.message,
+      expression: [issue.expression],
+      location: [issue.expression],
+    })),
+  };
+}
