@@ -11,10 +11,13 @@
  * - `Meta.project|author|account|compartment`, `Reference.resource`,
  *   `OperationOutcome.status|resource`: removed.
  *
- * And we tighten what the HL7 schema leaves loose (both are facts of R4, not policy):
+ * And we fix what the HL7 schema gets wrong or leaves loose (facts of R4, not policy):
+ * - complex types and backbone elements have no `type: object`: `name: ["Smith"]` passed;
  * - integer, positiveInt, unsignedInt are `type: number` with a `pattern`, which JSON Schema
  *   ignores for numbers, so `1.5` and `-1` passed: now `integer` with R4's 32-bit range
  *   (https://hl7.org/fhir/R4/datatypes.html#primitive);
+ * - canonical elements have no `_x` companion, and repeating primitives allow no `null`
+ *   placeholders, both of which json.html#primitive allows;
  * - required primitives and choice elements (Observation.status, MedicationRequest.medication[x])
  *   cannot be `required` in the schema; r4-required-elements.ts lists them and the
  *   `x-fhir-required` keyword checks them (either `status` or `_status` satisfies `status`);
@@ -31,9 +34,9 @@ export type SchemaNode = Record<string, unknown>;
 
 /** A definition of the schema: a resource, data type, backbone element or primitive. */
 export interface SchemaDefinition {
-  readonly properties?: Record<string, SchemaNode>;
-  readonly required?: string[];
-  readonly [keyword: string]: unknown;
+  properties?: Record<string, SchemaNode>;
+  required?: string[];
+  [keyword: string]: unknown;
 }
 
 export interface FhirSchema {
@@ -84,16 +87,16 @@ const INTEGER_TYPES: Readonly<Record<string, SchemaNode>> = {
 
 const RESOURCE_LIST = '#/definitions/ResourceList';
 
+/** The `$ref` of a property, or of its items when it repeats. */
 function refOf(node: SchemaNode | undefined): string | undefined {
   const items = node?.['items'] as SchemaNode | undefined;
-  const ref = (items?.['$ref'] ?? node?.['$ref']) as string | undefined;
-  return ref;
+  return (items?.['$ref'] ?? node?.['$ref']) as string | undefined;
 }
 
 /** Reads and patches the schema (~3.6 MB of JSON, ~150 ms): call once, lazily. */
 export function loadFhirSchema(): FhirSchema {
   const raw = readJson('fhir/r4/fhir.schema.json') as Record<string, unknown>;
-  const definitions = raw['definitions'] as Record<string, SchemaDefinition & { properties?: Record<string, SchemaNode> }>;
+  const definitions = raw['definitions'] as Record<string, SchemaDefinition>;
   // Draft-06, as published: the caller registers that meta-schema with ajv.
   const schema = { $schema: String(raw['$schema']), definitions };
 
@@ -105,8 +108,10 @@ export function loadFhirSchema(): FhirSchema {
     definitions[name] = { description: definitions[name]?.['description'], ...node };
   }
   definitions['xhtml'] = { ...definitions['xhtml'], type: 'string' };
+  // boolean's and decimal's `pattern` only ever fires on a string, which `type` already rejects.
+  for (const def of Object.values(definitions)) if (def['type'] !== 'string') delete def['pattern'];
   // Complex types and backbone elements carry no `type: object`, so `name: ["Smith"]` passed.
-  for (const def of Object.values(definitions)) if (def.properties) (def as Record<string, unknown>)['type'] = 'object';
+  for (const def of Object.values(definitions)) if (def.properties) def['type'] = 'object';
   definitions['ResourceList'] = { type: 'object' };
   addCanonicalCompanions(definitions);
   const nullable = allowNullsInPrimitiveArrays(definitions);
@@ -117,8 +122,8 @@ export function loadFhirSchema(): FhirSchema {
 }
 
 function isPrimitive(definitions: Record<string, SchemaDefinition>, name: string | undefined): name is string {
-  const def = name === undefined ? undefined : definitions[name];
-  return def !== undefined && !def.properties && typeof def['type'] === 'string';
+  // FHIR primitives are the lower-case definitions (ResourceList is an object now).
+  return name !== undefined && /^[a-z]/.test(name) && definitions[name]?.properties === undefined;
 }
 
 /**
@@ -206,7 +211,7 @@ function addRequiredElements(definitions: Record<string, SchemaDefinition>): voi
       const names = jsonNames.flatMap((n) => [n, `_${n}`]).filter((n) => n in props);
       if (names.length > 0) required.push({ element, names });
     }
-    (def as Record<string, unknown>)[REQUIRED_KEYWORD] = required;
+    def[REQUIRED_KEYWORD] = required;
   }
 }
 

@@ -7,6 +7,7 @@
 import type { Socket } from 'node:net';
 import { buildConnector } from 'undici';
 import { CustosError } from '../../errors.js';
+import type { UpstreamTlsOptions } from './tls-client-options.js';
 
 /** The upstream rejected (or never got) our client certificate: a credentials problem. */
 const CLIENT_CERT_REFUSED = new Set([
@@ -63,8 +64,8 @@ export interface TlsConnector {
  * side closed" (UND_ERR_SOCKET). This connector remembers the alert per connection (keyed by the
  * local address and port that undici's SocketError carries) so that error can be explained.
  */
-export function tlsConnector(options: buildConnector.BuildOptions): TlsConnector {
-  const base = buildConnector(options);
+export function tlsConnector(tls: UpstreamTlsOptions | undefined, connectTimeoutMs: number): TlsConnector {
+  const base = buildConnector({ ...tls, timeout: connectTimeoutMs });
   const alerts = new Map<string, unknown>();
   const connect: buildConnector.connector = (connectOptions, callback) =>
     base(connectOptions, (...args) => {
@@ -86,7 +87,7 @@ export function tlsConnector(options: buildConnector.BuildOptions): TlsConnector
       const info = (error as { socket?: { localAddress?: string; localPort?: number; bytesRead?: number } } | undefined)?.socket;
       const alert = info ? alerts.get(`${info.localAddress}:${info.localPort}`) : undefined;
       const explained = toTlsError(alert ?? error);
-      if (explained || !options.cert || !info || info.bytesRead !== 0 || errorCodes(error)[0] !== 'UND_ERR_SOCKET') return explained;
+      if (explained || !tls?.cert || !info || info.bytesRead !== 0 || errorCodes(error)[0] !== 'UND_ERR_SOCKET') return explained;
       // Node servers refuse an untrusted client certificate by closing, without an alert; the
       // connection closed before a single byte of answer is the only trace of that.
       return new CustosError('UPSTREAM_UNREACHABLE', 'the upstream FHIR server closed the TLS connection before answering; it may not trust the gateway\'s client certificate (auth type mtls, certFile), or it may have failed', undefined, { cause: error });

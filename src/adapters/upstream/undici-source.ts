@@ -28,7 +28,7 @@ export function createUndiciSource(options: UndiciSourceOptions): FhirSource {
   }
   // https: our connector, so that TLS refusals are explained (tls-errors.ts); it takes the
   // connect timeout and the TLS settings (mutual TLS: client certificate, key, private CA).
-  const tls = base.protocol === 'https:' ? tlsConnector({ ...options.tls, timeout: options.connectTimeoutMs }) : undefined;
+  const tls = base.protocol === 'https:' ? tlsConnector(options.tls, options.connectTimeoutMs) : undefined;
   const pool = new Pool(base.origin, {
     connections: options.connections,
     connectTimeout: options.connectTimeoutMs,

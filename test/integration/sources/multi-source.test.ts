@@ -58,6 +58,11 @@ describe('several sources behind one gateway', () => {
     const entry = (answer.json()['entry'] as Array<{ fullUrl: string }>)[0]!;
     assert.equal(entry.fullUrl, `${w.gateway.origin}/sources/clinic/fhir/Patient/b-pat-001`);
     assert.ok(!answer.text.includes(w.clinic.url), 'the upstream base is never shown');
+    for (const path of ['/sources/nowhere/fhir/Patient/pat-001', '/sources/clinic/fhirx/Patient/b-pat-001', '/sources/clinic/Patient/b-pat-001']) {
+      const missing = await w.call('GET', path, w.prac01);
+      assert.equal(missing.status, 404, path);
+      assertNothingOf(missing, ['MRN-100001']);
+    }
   });
 
   it('SMART Backend Services: the clinic source is reached with a token from the real endpoint, reused', async () => {
