@@ -14,6 +14,7 @@ export type CustosErrorCode =
   | 'INVALID_REQUEST'
   | 'MALFORMED_JSON'
   | 'UNKNOWN_RESOURCE_TYPE'
+  | 'INVALID_RESOURCE' // 400: a written resource fails R4 validation (the answer lists each failing element)
   | 'NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'NOT_ACCEPTABLE'

@@ -22,6 +22,8 @@ import type { ConsentIntakeDeps } from '../http/consent-intake.js';
 import { createEnforcer } from '../http/enforcement/enforcer.js';
 import { createFhirPipeline, type RequestHandler } from '../http/fhir-pipeline.js';
 import { narrowCapabilityStatement } from '../fhir/capability-narrowing.js';
+import { createResourceValidator } from '../fhir/resource-validation.js';
+import { InvalidResourceError } from '../fhir/validation-outcome.js';
 import type { ComposedSources, ConfiguredSource } from './sources.js';
 
 export interface FhirMountDeps {
@@ -64,6 +66,7 @@ export function composeFhirMounts(deps: FhirMountDeps): FhirMounts {
     ...deps.consentIntake,
     subjectOf: (ref) => subjectOf(sourceId !== DEFAULT_SOURCE_ID && ref.startsWith('Patient/') ? `sources/${sourceId}/${ref}` : ref),
   });
+  const validateResource = resourceValidation(config.validation.mode, deps.logger);
   const origin = `http://${config.server.host}:${config.server.port}`;
   const policyBase = {
     operations: config.enforcement.operations,
@@ -91,6 +94,7 @@ export function composeFhirMounts(deps: FhirMountDeps): FhirMounts {
       breakGlass: config.enforcement.breakGlass,
       maxResponseBytes: config.enforcement.maxResponseBytes,
       subjects: subjects.get(sourceId)!,
+      ...(validateResource ? { validateResource } : {}),
       ...(readOnlySourceOf ? { readOnlySourceOf } : {}),
       ...(extra.sourceIdOf ? { sourceIdOf: extra.sourceIdOf } : {}),
     });
@@ -155,5 +159,20 @@ function routedResourceEntries(types: Readonly<Record<string, string>>, sources:
     }
     cached = { at: Date.now(), entries };
     return entries;
+  };
+}
+
+/**
+ * Writes checked against the R4 JSON schema: `enforce` refuses them (400, one issue per failing
+ * element), `warn` forwards them and logs where they fail (element paths and codes, never values).
+ */
+function resourceValidation(mode: CustosConfig['validation']['mode'], logger: Logger): ((resource: unknown) => void) | undefined {
+  if (mode === 'off') return undefined;
+  const validator = createResourceValidator();
+  return (resource) => {
+    const issues = validator.validate(resource);
+    if (issues.length === 0) return;
+    if (mode === 'enforce') throw new InvalidResourceError(issues);
+    logger.warn({ issues: issues.map((i) => ({ code: i.code, expression: i.expression })) }, 'a written resource is not valid R4 (validation.mode warn: forwarded)');
   };
 }

@@ -7,7 +7,17 @@
  * `diagnostics` is what many clients log.
  */
 import type { OperationOutcome } from 'fhir/r4.js';
+import { CustosError } from '../errors.js';
 import type { ValidationIssue } from './validation-issues.js';
+
+/** A write refused because its resource is invalid: the answer is this OperationOutcome, one issue per element. */
+export class InvalidResourceError extends CustosError {
+  readonly outcome: OperationOutcome;
+  constructor(issues: readonly ValidationIssue[]) {
+    super('INVALID_RESOURCE', `the resource is not valid FHIR R4: ${issues[0]?.expression ?? 'resource'}: ${issues[0]?.message ?? 'invalid'}${issues.length > 1 ? ` (and ${issues.length - 1} more issues)` : ''}`);
+    this.outcome = validationOutcome(issues);
+  }
+}
 
 export function validationOutcome(issues: readonly ValidationIssue[]): OperationOutcome {
   if (issues.length === 0) {

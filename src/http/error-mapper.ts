@@ -8,11 +8,13 @@ import type { ServerResponse } from 'node:http';
 import type { OperationOutcome } from 'fhir/r4.js';
 import { CustosError, type CustosErrorCode } from '../errors.js';
 import { operationOutcome, type IssueType } from '../fhir/operation-outcome.js';
+import { InvalidResourceError } from '../fhir/validation-outcome.js';
 
 const MAPPING: Record<CustosErrorCode, { status: number; issue: IssueType; title: string }> = {
   INVALID_PATH: { status: 400, issue: 'invalid', title: 'Invalid path' },
   INVALID_REQUEST: { status: 400, issue: 'invalid', title: 'Invalid request' },
   MALFORMED_JSON: { status: 400, issue: 'structure', title: 'Malformed JSON' },
+  INVALID_RESOURCE: { status: 400, issue: 'invalid', title: 'Invalid resource' },
   UNKNOWN_RESOURCE_TYPE: { status: 404, issue: 'not-supported', title: 'Unknown resource type' },
   NOT_FOUND: { status: 404, issue: 'not-found', title: 'Not found' },
   METHOD_NOT_ALLOWED: { status: 405, issue: 'not-supported', title: 'Method not allowed' },
@@ -42,6 +44,8 @@ export interface MappedError {
   readonly issue: IssueType;
   readonly title: string;
   readonly message: string;
+  /** An answer prepared by the error itself (a validation failure lists every failing element). */
+  readonly outcome?: OperationOutcome;
 }
 
 export function mapError(error: unknown, requestId: string): MappedError {
@@ -49,10 +53,12 @@ export function mapError(error: unknown, requestId: string): MappedError {
   const code = known?.code ?? 'INTERNAL';
   const entry = MAPPING[code];
   const message = known?.message ?? `internal error; quote request id ${requestId} when reporting it`;
-  return { status: entry.status, code, issue: entry.issue, title: entry.title, message };
+  const outcome = known instanceof InvalidResourceError ? known.outcome : undefined;
+  return { status: entry.status, code, issue: entry.issue, title: entry.title, message, ...(outcome ? { outcome } : {}) };
 }
 
 export function toOperationOutcome(mapped: MappedError): OperationOutcome {
+  if (mapped.outcome) return mapped.outcome;
   return operationOutcome(mapped.status >= 500 ? 'fatal' : 'error', mapped.issue, mapped.message, { diagnostics: mapped.code });
 }
 

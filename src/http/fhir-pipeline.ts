@@ -151,6 +151,7 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
       result = { status: 200, headers: { 'content-type': 'application/fhir+json; charset=utf-8' }, body: bytes, json: answer };
     } else {
       if (interaction.kind === 'transaction') {
+        enforcer.executor.validateResource?.(parsed); // the whole Bundle: one invalid entry refuses the transaction
         parsed = await guardTransaction(parsed as Record<string, unknown>, bundleContext, enforcer.executor);
         body = Buffer.from(JSON.stringify(parsed));
       }

@@ -48,7 +48,13 @@ describe('every FHIR interaction passes through faithfully', () => {
     assert.equal(cs.resourceType, 'CapabilityStatement');
     assert.equal(cs.fhirVersion, '4.0.1');
     assert.equal(cs.implementation?.url, base);
-    assert.deepEqual(cs, rewritten(await direct.capabilityStatement()));
+    // The upstream's statement, narrowed to what the gateway lets through (capability-narrowing.ts).
+    const upstream = rewritten(await direct.capabilityStatement()) as CapabilityStatement;
+    assert.deepEqual(cs.rest?.[0]?.resource?.map((r) => r.type), upstream.rest?.[0]?.resource?.map((r) => r.type), 'every type is still described');
+    assert.deepEqual(cs.rest?.[0]?.resource?.find((r) => r.type === 'Observation')?.interaction, upstream.rest?.[0]?.resource?.find((r) => r.type === 'Observation')?.interaction);
+    assert.equal(cs.rest?.[0]?.security?.service?.[0]?.coding?.[0]?.code, 'SMART-on-FHIR');
+    assert.ok(!(cs.rest?.[0]?.operation ?? []).some((o) => o.name === 'graphql'), 'GraphQL is off by default, so it is not offered');
+    assert.match(cs.software?.name ?? '', /^Custos/);
   });
 
   it('read: same body (base rewritten), same ETag and Last-Modified', async () => {

@@ -16,7 +16,7 @@ import { requestAccessToken, type AccessToken, type TokenEndpoint } from './smar
 
 export interface SmartBackendTokenOptions extends TokenEndpoint {
   readonly refreshBeforeSeconds: number;
-  /** Milliseconds since the epoch; tests may move time. */
+  /** The cache's clock, ms since the epoch (tests move it); assertions always carry real time. */
   readonly now?: () => number;
 }
 
@@ -73,7 +73,7 @@ export class SmartBackendTokens {
 
   private async fetch(): Promise<CachedToken> {
     const sentAt = this.now();
-    const token = await requestAccessToken(this.options, Math.floor(sentAt / 1000));
+    const token = await requestAccessToken(this.options, Math.floor(Date.now() / 1000));
     const cached = cache(token, sentAt, this.options.refreshBeforeSeconds);
     this.current = cached;
     return cached;

@@ -67,7 +67,7 @@ export async function runBatch(bundle: Json, ctx: BundleContext, deps: ExecutorD
     } catch (error) {
       if (error instanceof CustosError && error.code === 'LEDGER_UNAVAILABLE') throw error;
       const mapped = mapError(error, ctx.requestId);
-      answers.push({ response: { status: String(mapped.status), outcome: operationOutcome('error', mapped.issue, mapped.message) } });
+      answers.push({ response: { status: String(mapped.status), outcome: mapped.outcome ?? operationOutcome('error', mapped.issue, mapped.message) } });
     }
   }
   return { resourceType: 'Bundle', type: 'batch-response', entry: answers };

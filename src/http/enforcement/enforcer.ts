@@ -31,6 +31,8 @@ export interface EnforcerOptions {
   readonly readOnlySourceOf?: (path: string) => string | undefined;
   /** Under type routing: the id of the source a path reaches. */
   readonly sourceIdOf?: (path: string) => string;
+  /** R4 validation of written resources (validation.mode warn or enforce). */
+  readonly validateResource?: (resource: unknown) => void;
   /** Unix seconds (a clock for tests). */
   readonly nowSeconds?: () => number;
 }
@@ -52,7 +54,8 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
   const accessActors = new WeakMap<Actor, AccessActor>();
   const executor: ExecutorDeps = { source: options.source, compartment: options.compartment, operations: options.operations, maxResponseBytes: options.maxResponseBytes,
     ...(options.readOnlySourceOf ? { readOnlySourceOf: options.readOnlySourceOf } : {}),
-    ...(options.sourceIdOf ? { sourceIdOf: options.sourceIdOf } : {}) };
+    ...(options.sourceIdOf ? { sourceIdOf: options.sourceIdOf } : {}),
+    ...(options.validateResource ? { validateResource: options.validateResource } : {}) };
   return {
     executor,
     bulk: new BulkExportRelay(options.source, options.maxResponseBytes),

@@ -25,6 +25,8 @@ export interface ExecutorDeps {
   readonly maxResponseBytes: number;
   /** The id of the read-only source a write to this path would reach, else undefined. */
   readonly readOnlySourceOf?: (path: string) => string | undefined;
+  /** Checks a resource about to be written (create, update) against R4; throws to refuse it. */
+  readonly validateResource?: (resource: unknown) => void;
   /** Under type routing: the id of the source a path reaches (absent: one source for everything). */
   readonly sourceIdOf?: (path: string) => string;
 }
@@ -62,6 +64,7 @@ export async function executeInteraction(input: ExecutionInput, deps: ExecutorDe
   const isWrite = WRITES.has(interaction.kind);
   if (isWrite) {
     refuseReadOnly(interaction.path, deps);
+    if (deps.validateResource && (interaction.kind === 'create' || interaction.kind === 'update')) deps.validateResource(input.parsed);
     const target = await guardWrite(
       { interaction, params: input.params, body: input.parsed, callerIfMatch: headers['if-match'] !== undefined },
       access,

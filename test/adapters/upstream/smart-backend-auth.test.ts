@@ -13,6 +13,8 @@ import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { calculateJwkThumbprint, exportJWK, SignJWT, type JWK } from 'jose';
 import { request } from 'undici';
 import { upstreamCredentials, type UpstreamCredentialOptions } from '../../../src/adapters/upstream/auth-interceptors.js';
+import { SmartBackendTokens, smartBackendInterceptor } from '../../../src/adapters/upstream/smart-backend-auth.js';
+import { readAssertionKey } from '../../../src/adapters/upstream/smart-backend-key.js';
 import { createUndiciSource } from '../../../src/adapters/upstream/undici-source.js';
 import type { UpstreamAuthConfig } from '../../../src/config/types.js';
 import { CustosError } from '../../../src/errors.js';
@@ -114,10 +116,10 @@ function assertNoSecret(error: CustosError): void {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until(condition: () => boolean, timeoutMs = 3_000): Promise<void> {
+async function until(condition: () => boolean, what: string, timeoutMs = 3_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > end) assert.fail('condition not reached in time');
+    if (Date.now() > end) assert.fail(`${what}: not reached in time`);
     await sleep(10);
   }
 }
@@ -143,24 +145,52 @@ describe('SMART Backend Services upstream credentials', () => {
     assert.equal(oauth.tokensIssued, 1);
   });
 
-  it('refreshes the token refreshBeforeSeconds before it expires, without making requests wait', async () => {
-    await useOAuth(2);
-    const src = source(smartAuth({ refreshBeforeSeconds: 1 }));
+  it('refreshes the token refreshBeforeSeconds before it expires, in the background, while requests use the current one', async () => {
+    await useOAuth(100);
+    let clock = Date.now();
+    const tokens = new SmartBackendTokens({
+      tokenUrl: oauth.tokenUrl,
+      clientId: 'custos-gateway',
+      scope: 'system/*.rs',
+      key: readAssertionKey({ privateKeyFile: rsaFile }),
+      refreshBeforeSeconds: 30,
+      timeoutMs: 5_000,
+      where: 'upstream.auth',
+      now: () => clock,
+    });
+    const src = createUndiciSource({ id: 'default', baseUrl: sample.url, connections: 2, connectTimeoutMs: 2_000, responseTimeoutMs: 5_000, interceptors: [smartBackendInterceptor(tokens)] });
+    sources.push(src);
+    const start = clock;
     assert.equal(await get(src), 200);
-    assert.equal(oauth.tokensIssued, 1);
-    await sleep(400);
+    clock = start + 60_000;
     assert.equal(await get(src), 200);
-    assert.equal(oauth.tokensIssued, 1, 'not yet in the refresh window');
-    await sleep(800); // now ~1.2 s into a 2 s token: inside the 1 s window
-    oauth.delayMs = 300;
-    const started = Date.now();
+    assert.equal(oauth.requests, 1, 'not yet in the refresh window');
+
+    clock = start + 75_000; // inside the 30 s window of a 100 s token
+    oauth.delayMs = 500;
     assert.equal(await get(src), 200);
-    assert.ok(Date.now() - started < 250, 'the request used the still-valid token instead of waiting for the refresh');
-    await until(() => oauth.tokensIssued === 2);
+    assert.equal(oauth.tokensIssued, 1, 'the request did not wait for the refresh');
+    await until(() => oauth.tokensIssued === 2, 'the background refresh');
     oauth.delayMs = 0;
-    await sleep(1_000); // the first token has expired now; the refreshed one has not
+
+    clock = start + 110_000; // the first token has expired; the refreshed one (until +175 s) has not
     assert.equal(await get(src), 200);
-    assert.equal(oauth.tokensIssued, 2);
+    assert.equal(oauth.requests, 2);
+
+    clock = start + 150_000; // the refreshed token's window: a failed background refresh is not surfaced
+    oauth.failNext(1);
+    assert.equal(await get(src), 200);
+    await until(() => oauth.requests === 3, 'the failed background refresh');
+    await sleep(20);
+    assert.equal(await get(src), 200);
+    assert.equal(oauth.requests, 3, 'no new background attempt right after a failure');
+    clock += 2_000;
+    assert.equal(await get(src), 200);
+    await until(() => oauth.tokensIssued === 3, 'the next background refresh');
+
+    clock = start + 1_000_000; // every token expired: the request waits for a new one
+    assert.equal(await get(src), 200);
+    assert.equal(oauth.tokensIssued, 4);
     assert.equal(oauth.rejections.length, 0);
   });
 

@@ -1,0 +1,29 @@
+/**
+ * Writing text into XML attributes, and the characters XML 1.0 cannot carry at all
+ * (https://www.w3.org/TR/xml/#charsets).
+ */
+
+export const FHIR_NS = 'http://hl7.org/fhir';
+export const XHTML_NS = 'http://www.w3.org/1999/xhtml';
+
+const ATTRIBUTE_SPECIAL = /[&<>"\t\n\r]/;
+const ATTRIBUTE_SPECIAL_ALL = /[&<>"\t\n\r]/g;
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;',
+  // Tab, newline and carriage return are written as character references: an XML parser turns the
+  // literal characters into spaces (attribute-value normalization), which would change the value.
+  '\t': '&#x9;', '\n': '&#xA;', '\r': '&#xD;',
+};
+
+/** Control characters, U+FFFE/U+FFFF and unpaired surrogates: not representable in XML 1.0. */
+const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Escapes a string for a double-quoted attribute value. */
+export function escapeAttribute(value: string): string {
+  return ATTRIBUTE_SPECIAL.test(value) ? value.replace(ATTRIBUTE_SPECIAL_ALL, (c) => ESCAPES[c]!) : value;
+}
+
+/** True when every character of `value` may appear in an XML 1.0 document. */
+export function isXmlText(value: string): boolean {
+  return !NOT_XML_CHAR.test(value);
+}
