@@ -15,7 +15,7 @@ export function registerConsentCommand(program: Command): void {
 
   common(consent.command('grant'))
     .description('record a grant: PATIENT may be accessed by GRANTEE')
-    .requiredOption('--patient <ref>', 'e.g. Patient/pat-001')
+    .requiredOption('--patient <ref>', 'e.g. Patient/pat-001, sources/clinic/Patient/b-pat-001 or Patient?identifier=SYSTEM|VALUE')
     .requiredOption('--grantee <ref>', 'e.g. Practitioner/prac-01 or Organization/org-01')
     .option('--deny', 'record a denial instead of a permit (opt-out model, or to override)')
     .option('--types <list>', 'comma-separated resource types, or * (default *)', '*')
@@ -40,7 +40,7 @@ export function registerConsentCommand(program: Command): void {
 
   common(consent.command('list'))
     .description("list a patient's grants, active and revoked")
-    .requiredOption('--patient <ref>', 'e.g. Patient/pat-001')
+    .requiredOption('--patient <ref>', 'e.g. Patient/pat-001, sources/clinic/Patient/b-pat-001 or Patient?identifier=SYSTEM|VALUE')
     .action(async (o: Common & { patient: string }) => print(await call(o, 'POST', '/admin/consents/search', { patient: o.patient })));
 
   common(consent.command('show <grantId>'))

@@ -7,9 +7,10 @@ export function registerSampleServerCommand(program: Command): void {
     .option('-p, --port <port>', 'port', '8090')
     .option('--host <host>', 'interface', '127.0.0.1')
     .option('--patients <n>', 'number of synthetic patients', '60')
-    .action(async (flags: { port: string; host: string; patients: string }) => {
+    .option('--id-prefix <prefix>', 'prefix every resource id (a second hospital: the same people, MRNs kept, other ids)')
+    .action(async (flags: { port: string; host: string; patients: string; idPrefix?: string }) => {
       const { startSampleServer } = await import('../sample-server/server.js');
-      const server = await startSampleServer({ host: flags.host, port: Number(flags.port), patients: Number(flags.patients) });
+      const server = await startSampleServer({ host: flags.host, port: Number(flags.port), patients: Number(flags.patients), ...(flags.idPrefix ? { idPrefix: flags.idPrefix } : {}) });
       process.stdout.write(`sample FHIR server on ${server.url}\n`);
       const stop = () => void server.close().then(() => process.exit(0));
       process.on('SIGTERM', stop);

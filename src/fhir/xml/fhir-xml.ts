@@ -18,6 +18,3 @@
 export { fhirXmlToJson } from './xml-to-json.js';
 export { fhirJsonToXml } from './json-to-xml.js';
 export { preloadFhirXmlModel } from './model.js';
-
-/** The media type the gateway answers XML clients with. */
-export const FHIR_XML = 'application/fhir+xml';

@@ -84,6 +84,7 @@ function definitions(file: string): StructureDefinition[] {
 /** Builds the model from StructureDefinitions (snapshots). Exported for tests. */
 export function buildModel(structureDefinitions: readonly StructureDefinition[]): FhirXmlModel {
   const primitives = new Set(structureDefinitions.filter((sd) => sd.kind === 'primitive-type').map((sd) => sd.type));
+  const resourceTypes = new Set(structureDefinitions.filter((sd) => sd.kind === 'resource').map((sd) => sd.type));
   const types = new Map<string, TypeModel>();
   const resources = new Map<string, TypeModel>();
 
@@ -93,7 +94,8 @@ export function buildModel(structureDefinitions: readonly StructureDefinition[])
       code = element.type?.[0]?.extension?.find((x) => x.url === FHIR_TYPE_EXTENSION)?.valueUrl ?? 'string';
     }
     if (code === 'xhtml') return { kind: 'xhtml' };
-    if (code === 'Resource') return { kind: 'resource' };
+    // A resource-typed element (`contained`, `Bundle.entry.response.outcome`) wraps the resource in XML.
+    if (code === 'Resource' || resourceTypes.has(code)) return { kind: 'resource' };
     if (primitives.has(code)) return { kind: 'primitive', code, json: code === 'boolean' ? 'boolean' : NUMBER_PRIMITIVES.has(code) ? 'number' : 'string' };
     if (code === 'BackboneElement' || code === 'Element') return { kind: 'complex', key: element.path };
     return { kind: 'complex', key: code };

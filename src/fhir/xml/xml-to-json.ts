@@ -228,7 +228,9 @@ class XmlReader {
 
   private closeXhtml(): void {
     const frame = this.stack[this.stack.length - 1] as ObjectFrame;
-    let div = this.text.slice(this.xhtmlStart, this.parser.position).replace(/\r\n?/g, '\n');
+    // Copied as written (line ends included): the JSON div is the XHTML source, and an XML reader of
+    // it normalizes exactly as it would have here.
+    let div = this.text.slice(this.xhtmlStart, this.parser.position);
     // The JSON div must carry its namespace itself (https://hl7.org/fhir/R4/narrative.html#xhtml).
     if (!this.xhtmlDeclared && div.startsWith('<div')) div = div.replace(/^<div/, `<div xmlns="${XHTML_NS}"`);
     frame.obj['div'] = div;
