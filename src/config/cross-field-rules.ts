@@ -34,6 +34,7 @@ function sourceProblems(config: CustosConfig): string[] {
   for (const [i, source] of config.sources.entries()) {
     if (ids.has(source.id)) problems.push(`sources[${i}].id: "${source.id}" is ${source.id === 'default' ? 'the name of the default source (upstream)' : 'used twice'}; every source needs its own id`);
     ids.add(source.id);
+    if (source.auth) problems.push(...upstreamAuthProblems(`sources[${i}].auth`, source.auth, source.url));
     if (source.kind === 'csv' && source.url) problems.push(`sources[${i}].url: a csv source reads files (csv.patientsFile, csv.observationsFile), not a URL`);
   }
   for (const [type, id] of Object.entries(config.routing.types)) {

@@ -24,7 +24,7 @@ export interface LoadConfigOptions {
 }
 
 /** Fields whose values must never be echoed in an error message. */
-const SECRET_FIELDS = /(token|password|secret|key)$/i;
+const SECRET_FIELDS = /(token|password|passphrase|secret|key)$/i;
 
 export function loadConfig(options: LoadConfigOptions = {}): CustosConfig {
   const env = options.env ?? process.env;

@@ -51,6 +51,11 @@ export class SmartBackendTokens {
     return { value: (await this.fetchShared()).value, fresh: true };
   }
 
+  /** True while a token request is under way. */
+  get fetching(): boolean {
+    return this.inflight !== undefined;
+  }
+
   /** Forgets `value` if it is still the cached token (another request may have replaced it). */
   invalidate(value: string): void {
     if (this.current?.value === value) this.current = undefined;

@@ -170,7 +170,7 @@ describe('SMART Backend Services upstream credentials', () => {
     oauth.delayMs = 500;
     assert.equal(await get(src), 200);
     assert.equal(oauth.tokensIssued, 1, 'the request did not wait for the refresh');
-    await until(() => oauth.tokensIssued === 2, 'the background refresh');
+    await until(() => oauth.tokensIssued === 2 && !tokens.fetching, 'the background refresh');
     oauth.delayMs = 0;
 
     clock = start + 110_000; // the first token has expired; the refreshed one (until +175 s) has not
@@ -180,13 +180,12 @@ describe('SMART Backend Services upstream credentials', () => {
     clock = start + 150_000; // the refreshed token's window: a failed background refresh is not surfaced
     oauth.failNext(1);
     assert.equal(await get(src), 200);
-    await until(() => oauth.requests === 3, 'the failed background refresh');
-    await sleep(20);
+    await until(() => oauth.requests === 3 && !tokens.fetching, 'the failed background refresh');
     assert.equal(await get(src), 200);
     assert.equal(oauth.requests, 3, 'no new background attempt right after a failure');
     clock += 2_000;
     assert.equal(await get(src), 200);
-    await until(() => oauth.tokensIssued === 3, 'the next background refresh');
+    await until(() => oauth.tokensIssued === 3 && !tokens.fetching, 'the next background refresh');
 
     clock = start + 1_000_000; // every token expired: the request waits for a new one
     assert.equal(await get(src), 200);
