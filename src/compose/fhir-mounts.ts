@@ -72,7 +72,7 @@ export function composeFhirMounts(deps: FhirMountDeps): FhirMounts {
     operations: config.enforcement.operations,
     graphql: config.enforcement.graphql,
     bulkExport: config.enforcement.bulkExport.clients.length > 0,
-    formats: ['json'],
+    formats: ['json', 'xml'],
     issuers: config.identity.issuers,
   };
   const pipeline = (mountPath: string, source: FhirSource, sourceId: string, readOnlySourceOf: ((path: string) => string | undefined) | undefined, extra: {

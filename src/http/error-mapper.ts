@@ -9,6 +9,7 @@ import type { OperationOutcome } from 'fhir/r4.js';
 import { CustosError, type CustosErrorCode } from '../errors.js';
 import { operationOutcome, type IssueType } from '../fhir/operation-outcome.js';
 import { InvalidResourceError } from '../fhir/validation-outcome.js';
+import { fhirJsonToXml } from '../fhir/xml/fhir-xml.js';
 
 const MAPPING: Record<CustosErrorCode, { status: number; issue: IssueType; title: string }> = {
   INVALID_PATH: { status: 400, issue: 'invalid', title: 'Invalid path' },
@@ -63,10 +64,23 @@ export function toOperationOutcome(mapped: MappedError): OperationOutcome {
 }
 
 /** Writes a FHIR error answer, unless the response has started (then the connection is cut). */
-export function sendOperationOutcome(res: ServerResponse, mapped: MappedError, extraHeaders: Record<string, string> = {}): void {
+export function sendOperationOutcome(res: ServerResponse, mapped: MappedError, extraHeaders: Record<string, string> = {}, xml = false): void {
   if (res.headersSent) {
     res.destroy();
     return;
+  }
+  if (xml && mapped.code !== 'NOT_ACCEPTABLE') {
+    let text: string | undefined;
+    try {
+      text = fhirJsonToXml(toOperationOutcome(mapped) as unknown as Record<string, unknown>);
+    } catch {
+      text = undefined; // cannot be written as XML: the JSON form below is still an answer
+    }
+    if (text !== undefined) {
+      res.writeHead(mapped.status, { ...extraHeaders, 'content-type': 'application/fhir+xml; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+      res.end(text);
+      return;
+    }
   }
   writeJson(res, mapped.status, 'application/fhir+json; charset=utf-8', toOperationOutcome(mapped), extraHeaders);
 }

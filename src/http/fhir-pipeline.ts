@@ -31,6 +31,7 @@ import { collectAnswer } from './enforcement/upstream-json.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './header-hygiene.js';
 import { createRequestContext, fallbackContext, publicOrigin, type ContextOptions, type RequestContext } from './request-context.js';
 import { hasRequestBody, readRequestBody } from './request-body.js';
+import { asXmlResult, xmlRequestBody } from './xml-answers.js';
 
 export interface FhirPipelineOptions {
   readonly mountPath: string; // e.g. '/fhir'
@@ -74,7 +75,7 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
     const segments = splitPathSegments(path);
     let query = parseQuery(rawQuery);
     if (enforcer.bulk.isBulkPath(path)) return serveBulkExport(req, context, path);
-    negotiateResponseFormat(query.format, req.headers.accept);
+    if (negotiateResponseFormat(query.format, req.headers.accept) === 'xml') context.xml = true;
 
     // classify
     let interaction = classifyRequest({
@@ -100,11 +101,17 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
     let body: Buffer | undefined;
     let parsed: unknown;
     let pendingConsent: { commit(): Promise<RecordedConsent> } | undefined;
+    let bodyFromXml = false;
     if (interaction.bodyKind !== 'none' && hasRequestBody(req)) {
-      checkRequestContentType(interaction.bodyKind, interaction.method, req.headers['content-type'], true);
+      const bodyFormat = checkRequestContentType(interaction.bodyKind, interaction.method, req.headers['content-type'], true);
       body = await readRequestBody(req, res, config.server.bodyLimitBytes);
       if (interaction.bodyKind === 'json') {
-        parsed = parseJsonBody(body);
+        if (bodyFormat === 'xml') {
+          ({ parsed, json: body } = xmlRequestBody(body)); // the upstream and enforcement see JSON only
+          bodyFromXml = true;
+        } else {
+          parsed = parseJsonBody(body);
+        }
         interaction = refineBundleInteraction(interaction, parsed);
         context.interaction = interaction;
         if (consentIntake && actor && interaction.kind === 'create' && interaction.resourceType === 'Consent' && isRegistrar(callerOf(actor))) {
@@ -112,7 +119,7 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
         }
       } else {
         const form = parseFormBody(body);
-        negotiateResponseFormat(form.format, undefined);
+        if (form.format !== undefined) context.xml = negotiateResponseFormat(form.format, undefined) === 'xml';
         query = { params: [...query.params, ...form.params] };
         body = undefined;
         interaction = { ...interaction, method: 'GET', path: interaction.path.replace(/\/_search$/, '') };
@@ -124,6 +131,7 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
     }
 
     const headers = upstreamRequestHeaders(req.headers, context);
+    if (bodyFromXml) headers['content-type'] = 'application/fhir+json';
     const rewriter = rewriters.for(publicOrigin(context, contextOptions));
     const isHead = interaction.method === 'HEAD';
     if (!actor) {
@@ -215,7 +223,7 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
       const headers: Record<string, string> = { 'x-request-id': requestId };
       if (mapped!.status === 401 || mapped!.code === 'INSUFFICIENT_SCOPE') headers['www-authenticate'] = wwwAuthenticate(error);
       if (mapped!.code === 'AUDIT_UNAVAILABLE') headers['retry-after'] = String(config.audit.retryAfterSeconds);
-      sendOperationOutcome(res, mapped!, headers);
+      sendOperationOutcome(res, mapped!, headers, context.xml === true);
     }
     if (!logger.isLevelEnabled('debug')) return;
     logger.debug({
@@ -251,6 +259,7 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
     } catch (error) {
       handled = Promise.reject(error);
     }
+    if (context.xml) handled = handled.then((answer) => (context.xml ? { ...answer, result: asXmlResult(answer.result) } : answer));
     handled.then(
       (answer) => finish(req, res, context, answer, undefined),
       (error: unknown) => finish(req, res, context, undefined, error),

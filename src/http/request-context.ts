@@ -47,6 +47,8 @@ export interface RequestContext {
   breakGlassReason?: string;
   /** The request's access decisions, once authenticated (what the audit event will record). */
   access?: RequestAccess;
+  /** Set when the client asked for FHIR XML (answers and errors are converted on the way out). */
+  xml?: boolean;
 }
 
 export interface ContextOptions {

@@ -39,7 +39,7 @@ class XmlWriter {
     if (!model) fail(path, typeof type === 'string' ? `"${safeName(type)}" is not an R4 resource type` : 'the resource has no resourceType');
     const here = path ? `${path}.${type}` : (type as string);
     this.out += root ? `<${type} xmlns="${FHIR_NS}">` : `<${type}>`;
-    this.children(value, model, here, true);
+    for (const slot of this.present(value, model, here, true)) this.slot(value, slot, `${here}.${slot.name}`);
     this.out += `</${type}>`;
   }
 
@@ -52,15 +52,18 @@ class XmlWriter {
       if (typeof attribute !== 'string') fail(`${path}.${slot.name}`, 'expected a string');
       this.out += ` ${slot.name}="${xmlValue(attribute, `${path}.${slot.name}`)}"`;
     }
-    const before = this.out.length;
+    const present = this.present(value, model, path, false);
+    if (present.length === 0) {
+      this.out += '/>';
+      return;
+    }
     this.out += '>';
-    this.children(value, model, path, false);
-    if (this.out.length === before + 1) this.out = `${this.out.slice(0, before)}/>`;
-    else this.out += `</${name}>`;
+    for (const slot of present) this.slot(value, slot, `${path}.${slot.name}`);
+    this.out += `</${name}>`;
   }
 
-  /** Writes an object's elements in definition order; any key R4 does not define is refused. */
-  private children(value: Record<string, unknown>, model: TypeModel, path: string, isResource: boolean): void {
+  /** The elements of an object to write, in definition order; any key R4 does not define is refused. */
+  private present(value: Record<string, unknown>, model: TypeModel, path: string, isResource: boolean): Slot[] {
     const present: Slot[] = [];
     for (const key of Object.keys(value)) {
       if (isResource && key === 'resourceType') continue;
@@ -73,7 +76,7 @@ class XmlWriter {
       present.push(slot);
     }
     if (present.length > 1) present.sort((a, b) => a.order - b.order);
-    for (const slot of present) this.slot(value, slot, `${path}.${slot.name}`);
+    return present;
   }
 
   private slot(value: Record<string, unknown>, slot: Slot, path: string): void {

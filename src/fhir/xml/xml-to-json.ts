@@ -73,7 +73,12 @@ class XmlReader {
   private xhtmlStart = 0;
   private xhtmlDeclared = false;
 
-  constructor(private readonly model: FhirXmlModel, private readonly text: string) {}
+  /** What a primitive element may hold besides its value: id and extension. */
+  private readonly element: TypeModel;
+
+  constructor(private readonly model: FhirXmlModel, private readonly text: string) {
+    this.element = model.type('Element');
+  }
 
   read(): JsonObject {
     const parser = this.parser;
@@ -132,10 +137,10 @@ class XmlReader {
       const value = this.checkAttributes(tag, ['id'], true);
       const obj: JsonObject = {};
       if (tag.attributes['id']) obj['id'] = tag.attributes['id'].value;
-      this.stack.push({ kind: 'object', name: tag.local, model: this.model.type('Element'), obj, parent: top, slot, primitive: { value } });
+      this.stack.push({ kind: 'object', name: tag.local, model: this.element, obj, parent: top, slot, primitive: { value } });
       return;
     }
-    const model = this.model.type(slot.type.kind === 'complex' ? slot.type.key : 'Element');
+    const model = this.model.type(slot.type.key);
     const obj: JsonObject = {};
     this.checkAttributes(tag, model.attributes.map((a) => a.name), false);
     for (const attribute of model.attributes) {
