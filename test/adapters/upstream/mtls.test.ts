@@ -17,6 +17,7 @@ import { createUndiciSource } from '../../../src/adapters/upstream/undici-source
 import type { UpstreamAuthConfig } from '../../../src/config/types.js';
 import { CustosError } from '../../../src/errors.js';
 import type { FhirSource } from '../../../src/fhir/upstream.js';
+import { custosRejection } from '../../support/custos-rejection.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'custos-mtls-'));
 const file = (name: string) => join(dir, name);
@@ -86,15 +87,7 @@ async function read(source: FhirSource): Promise<{ status: number; body: unknown
   return { status: response.status, body: JSON.parse((await response.body.collect()).toString()) };
 }
 
-async function failure(promise: Promise<unknown>): Promise<CustosError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof CustosError, `expected a CustosError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
+const failure = custosRejection;
 
 describe('mutual TLS to the upstream', () => {
   it('presents the client certificate from the config files and reads the upstream over https', async () => {

@@ -22,6 +22,7 @@ import type { FhirSource } from '../../../src/fhir/upstream.js';
 import { mapError, toOperationOutcome } from '../../../src/http/error-mapper.js';
 import { startSampleServer, type RunningSampleServer } from '../../../src/sample-server/server.js';
 import { startOAuthServer, type TestOAuthServer } from '../../support/oauth-server.js';
+import { custosRejection } from '../../support/custos-rejection.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'custos-smart-'));
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -95,15 +96,7 @@ async function get(src: FhirSource, path = '/Patient', headers: Record<string, s
   return response.status;
 }
 
-async function failure(promise: Promise<unknown>): Promise<CustosError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof CustosError, `expected a CustosError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
+const failure = custosRejection;
 
 /** No secret may appear: not the key, not an assertion or token (JWT-shaped text), not the form. */
 function assertNoSecret(error: CustosError): void {

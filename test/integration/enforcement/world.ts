@@ -11,14 +11,10 @@
  */
 import assert from 'node:assert/strict';
 import { startSampleServer, type RunningSampleServer } from '../../../src/sample-server/server.js';
+import { callerFor, granterFor, type Answer, type Caller } from '../../support/gateway-calls.js';
 import { startTestGateway, type TestGateway } from '../../support/gateway.js';
 
-export interface Answer {
-  readonly status: number;
-  readonly text: string;
-  readonly headers: string;
-  json(): Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
+export type { Answer };
 
 export interface World {
   readonly sample: RunningSampleServer;
@@ -31,7 +27,7 @@ export interface World {
   readonly registrar: string;
   /** Markers of the denied patient pat-002: ids, MRN, family name. */
   readonly deniedMarkers: readonly string[];
-  call(method: string, path: string, token: string, options?: { body?: unknown; headers?: Record<string, string> }): Promise<Answer>;
+  readonly call: Caller;
   /** GET straight from the sample server (what exists, regardless of consent). */
   direct(path: string): Promise<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
   grant(grant: Record<string, unknown>): Promise<string>;
@@ -53,32 +49,9 @@ export async function startWorld(env: Record<string, string> = {}): Promise<Worl
   const stranger = await gateway.mint({ fhirUser: 'Practitioner/prac-07', scope: 'user/*.cruds' });
   const registrar = await gateway.mint({ fhirUser: 'Practitioner/registrar-1', scope: 'custos/registrar' });
 
-  const call: World['call'] = async (method, path, token, options = {}) => {
-    const response = await fetch(path.startsWith('http') ? path : `${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(options.body !== undefined ? { 'content-type': 'application/fhir+json' } : {}), ...options.headers },
-      ...(options.body !== undefined ? { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) } : {}),
-    });
-    const text = await response.text();
-    const headers = [...response.headers].map(([k, v]) => `${k}: ${v}`).join('\n');
-    return { status: response.status, text, headers, json: () => JSON.parse(text) };
-  };
+  const call = callerFor(base);
   const direct = async (path: string) => (await (await fetch(`${sample.url}${path}`)).json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  const grant = async (body: Record<string, unknown>) => {
-    const response = await fetch(`${gateway.origin}/admin/consents`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${registrar}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const json = (await response.json()) as { id: string };
-    assert.equal(response.status, 201, JSON.stringify(json));
-    for (let i = 0; i < 100; i++) {
-      const shown = await fetch(`${gateway.origin}/admin/consents/${json.id}`, { headers: { authorization: `Bearer ${registrar}` } });
-      if (shown.status === 200) return json.id;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    assert.fail(`grant ${json.id} was not indexed in time`);
-  };
+  const grant = granterFor(gateway.origin, registrar);
 
   await grant({ patient: 'Patient/pat-001', grantee: 'Practitioner/prac-01', actions: ['read'] });
   await grant({ patient: 'Patient/pat-003', grantee: 'Practitioner/prac-01', actions: ['read', 'write'] });

@@ -12,7 +12,6 @@
  * Patient identity: the MRN system, so one grant for `Patient/pat-001` covers the person in every
  * source. Real chain (anvil), real dev-issuer tokens, real on-chain grants through the admin API.
  */
-import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +21,7 @@ import { startSampleServer, type RunningSampleServer } from '../../../src/sample
 import { MRN_SYSTEM } from '../../../src/sample-server/sample-ids.js';
 import { startTestGateway, type TestGateway } from '../../support/gateway.js';
 import { startOAuthServer, type TestOAuthServer } from '../../support/oauth-server.js';
-import type { Answer } from '../enforcement/world.js';
+import { callerFor, granterFor, type Caller } from '../../support/gateway-calls.js';
 
 export interface SourcesWorld {
   readonly gateway: TestGateway;
@@ -32,7 +31,7 @@ export interface SourcesWorld {
   readonly main: RunningSampleServer;
   readonly prac01: string;
   readonly registrar: string;
-  call(method: string, path: string, token: string, options?: { body?: unknown; headers?: Record<string, string> }): Promise<Answer>;
+  readonly call: Caller;
   grant(grant: Record<string, unknown>): Promise<string>;
   close(): Promise<void>;
 }
@@ -82,31 +81,8 @@ ${extraYaml}`);
   const prac01 = gateway.token;
   const registrar = await gateway.mint({ fhirUser: 'Practitioner/registrar-1', scope: 'custos/registrar' });
 
-  const call: SourcesWorld['call'] = async (method, path, token, options = {}) => {
-    const response = await fetch(`${gateway.origin}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(options.body !== undefined ? { 'content-type': 'application/fhir+json' } : {}), ...options.headers },
-      ...(options.body !== undefined ? { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) } : {}),
-    });
-    const text = await response.text();
-    const headers = [...response.headers].map(([k, v]) => `${k}: ${v}`).join('\n');
-    return { status: response.status, text, headers, json: () => JSON.parse(text) };
-  };
-  const grant = async (body: Record<string, unknown>) => {
-    const response = await fetch(`${gateway.origin}/admin/consents`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${registrar}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const json = (await response.json()) as { id: string };
-    assert.equal(response.status, 201, JSON.stringify(json));
-    for (let i = 0; i < 100; i++) {
-      const shown = await fetch(`${gateway.origin}/admin/consents/${json.id}`, { headers: { authorization: `Bearer ${registrar}` } });
-      if (shown.status === 200) return json.id;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    assert.fail(`grant ${json.id} was not indexed in time`);
-  };
+  const call = callerFor(gateway.origin);
+  const grant = granterFor(gateway.origin, registrar);
   return {
     gateway, oauth, clinic, documents, main, prac01, registrar, call, grant,
     async close() {
