@@ -10,7 +10,7 @@ import { auditRecord, auditStoreConformance, rejectsWithCode } from '../support/
 auditStoreConformance('memory', async () => {
   const store = new MemoryAuditStore();
   return { store, close: () => store.close() };
-});
+}, false);
 
 describe('MemoryAuditStore outage hooks', () => {
   it('fails the next n appends with UNAVAILABLE and stores nothing of them', async () => {
