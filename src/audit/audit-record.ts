@@ -3,16 +3,19 @@
  * (so anyone can recompute its hash), its RFC 9162 leaf hash `SHA-256(0x00 ‖ canonical event)`,
  * and the fields the admin API searches by.
  */
-import { canonicalAuditEvent, outcomeOf, type AuditInput } from './audit-event.js';
-import { leafHash } from './merkle.js';
+import { canonicalAuditEventBytes, outcomeOf, type AuditInput } from './audit-event.js';
+import { hash } from 'node:crypto';
 import type { AuditRecord } from './store.js';
 
 export function toAuditRecord(input: AuditInput): AuditRecord {
-  const canonical = Buffer.from(canonicalAuditEvent(input), 'utf8');
+  // RFC 9162 §2.1.1: SHA-256(0x00 ‖ event). Written with the 0x00 in front, so the hash reads the
+  // bytes in place (merkle.ts `leafHash` without the copy) and the record keeps the rest.
+  const prefixed = canonicalAuditEventBytes(input, 0x00);
+  const canonical = prefixed.subarray(1);
   const who = input.who;
   return {
     canonical,
-    leafHash: leafHash(canonical),
+    leafHash: hash('sha256', prefixed, 'buffer'),
     facts: {
       eventId: input.eventId,
       requestId: input.requestId,

@@ -63,7 +63,16 @@ export function createAuditTrail(recorder: AuditRecorder, gateway: { readonly id
   };
 }
 
+/** One AuditSubject per actor (actors are shared by a token's requests), so its agents are built once. */
+const subjects = new WeakMap<NonNullable<RequestContext['actor']>, AuditSubject>();
+
 function subjectOf(actor: NonNullable<RequestContext['actor']>): AuditSubject {
+  let subject = subjects.get(actor);
+  if (subject === undefined) subjects.set(actor, (subject = describeSubject(actor)));
+  return subject;
+}
+
+function describeSubject(actor: NonNullable<RequestContext['actor']>): AuditSubject {
   return {
     subject: actor.subject,
     issuer: actor.issuer,
