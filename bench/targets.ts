@@ -95,7 +95,9 @@ export async function startCustos(
   ctx: StartContext,
   target: 'custos' | 'custos-b' = 'custos',
 ): Promise<RunningTarget | UnavailableTarget> {
-  if (!existsSync(CUSTOS_MAIN)) return { target, reason: `${target}: not built yet` };
+  // BENCH_CUSTOS_MAIN: another build's main.js (an A/B of two builds in one run; see bench/README.md).
+  const main = extraEnv['BENCH_CUSTOS_MAIN'] ?? CUSTOS_MAIN;
+  if (!existsSync(main)) return { target, reason: `${target}: not built yet (${main})` };
   const port = await findFreePort();
   const origin = `http://127.0.0.1:${port}`;
   // A fresh data directory: its own local chain, and a dev issuer key the harness mints from.
@@ -104,7 +106,7 @@ export async function startCustos(
     const managed = await startProcess({
       name: target,
       command: process.execPath,
-      args: [...benchNodeArgs(), CUSTOS_MAIN, 'start'],
+      args: [...benchNodeArgs(), main, 'start'],
       env: {
         ...process.env,
         CUSTOS_UPSTREAM_URL: upstreamUrl,
