@@ -94,6 +94,11 @@ export function composeFhirMounts(deps: FhirMountDeps): FhirMounts {
       breakGlass: config.enforcement.breakGlass,
       maxResponseBytes: config.enforcement.maxResponseBytes,
       subjects: subjects.get(sourceId)!,
+      // A patient (or a patient-launched app) is named by her id at the default source; elsewhere
+      // her own records are found by her subject.
+      ...(sourceId === DEFAULT_SOURCE_ID ? {} : {
+        foreignSource: config.patientIdentity.system === null ? {} : { selfSubjectOf: (id: string) => subjectOf(`Patient/${id}`) },
+      }),
       ...(validateResource ? { validateResource } : {}),
       ...(readOnlySourceOf ? { readOnlySourceOf } : {}),
       ...(extra.sourceIdOf ? { sourceIdOf: extra.sourceIdOf } : {}),

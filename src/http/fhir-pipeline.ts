@@ -151,6 +151,8 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
     // decide-before, forward, decide-after (src/http/enforcement/)
     const access = enforcer.accessFor(actor, interaction, query.params, breakGlassHeader);
     context.access = access;
+    const ownSubject = access.prepareActor(); // a patient's own records at a source with other ids
+    if (ownSubject) await ownSubject;
     const bundleContext = { access, scopes: actor.scopes, clientId: actor.clientId, headers, cancel, requestId: context.requestId };
     let result: ExecutionResult;
     if (interaction.kind === 'batch') {

@@ -68,6 +68,13 @@ export interface AccessQuestion {
   readonly breakGlassPatient?: string;
   /** Unix seconds. */
   readonly now: number;
+  /**
+   * At a source other than the default one, the actor's own patient id (`self` / `confinedTo`, an
+   * id of the default source) means nothing: her records there are the patients with this subject
+   * (identity across sources), or none at all (null: no identifier system, or not resolvable).
+   * Undefined: the default source, where ids are compared as they are.
+   */
+  readonly selfSubject?: Bytes32 | null;
 }
 
 const SCOPE_ONLY: AccessDecision = Object.freeze({ permitted: true, rule: 'scope-only', grantIds: [] });
@@ -88,11 +95,15 @@ export function decideAccess(q: AccessQuestion, consents: ConsentReader, subject
   let breakGlass = false;
   let optOut = false;
   const typeBit = bitOf(CONSENT_RESOURCE_TYPES, q.resourceType);
-  if (actor.confinedTo !== undefined && !patients.includes(actor.confinedTo)) {
+  const selfSubject = q.selfSubject;
+  const own = selfSubject === undefined
+    ? (patient: string) => patient === actor.confinedTo
+    : (patient: string) => selfSubject !== null && subjectOf(patient) === selfSubject;
+  if (actor.confinedTo !== undefined && !patients.some(own)) {
     return { permitted: false, rule: 'outside-compartment', grantIds: [], deniedPatient: patients[0]! };
   }
   for (const patient of patients) {
-    if (patient === actor.self) continue;
+    if (actor.self !== undefined && (selfSubject === undefined ? patient === actor.self : own(patient))) continue;
     if (q.breakGlassPatient === patient && q.action === 'read' && actor.breakGlass) {
       breakGlass = true;
       continue;

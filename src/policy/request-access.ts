@@ -15,6 +15,12 @@ export interface RequestAccessDeps {
   readonly compartment: PatientCompartment;
   readonly consents: ConsentReader;
   readonly subjectOf: (patientId: string) => Bytes32;
+  /**
+   * Set when the request is served by a source other than the default one, where the actor's own
+   * patient id (an id of the default source) means nothing: `selfSubjectOf` finds her subject
+   * (identity across sources), without it she has no records there. Absent: ids compare as they are.
+   */
+  readonly foreignSource?: { readonly selfSubjectOf?: (patientId: string) => Promise<Bytes32> };
   /** Resolves patients' subjects before deciding (identity across sources); absent or undefined: nothing to do. */
   readonly prepareSubjects?: (patientIds: Iterable<string>) => Promise<void> | undefined;
   /** Unix seconds, fixed for the whole request so every entry is decided at the same instant. */
@@ -46,6 +52,7 @@ const UNKNOWN_CONTEXT: AccessDecision = Object.freeze({ permitted: false, rule: 
 const SUBSETTED_UNKNOWN: AccessDecision = Object.freeze({ permitted: false, rule: 'subsetted', grantIds: [] });
 
 export class RequestAccess {
+  private selfSubject: Bytes32 | undefined;
   readonly record: DecisionRecord = { permitted: 0, denied: 0, rules: new Set(), grantIds: new Set(), patients: new Set(), permittedPatients: new Set(), breakGlass: false };
   private readonly readableTypes = new Map<string, boolean>();
   private readonly binaryContexts = new Map<string, BinaryContext>();
@@ -106,6 +113,16 @@ export class RequestAccess {
     return prepare(ids);
   }
 
+  /** Resolves the actor's own subject across sources (patients and patient-launched apps); undefined: nothing to do. */
+  prepareActor(): Promise<void> | undefined {
+    const own = this.deps.actor.confinedTo;
+    const resolve = this.deps.foreignSource?.selfSubjectOf;
+    if (!resolve || !own) return undefined;
+    return resolve(own).then((subject) => {
+      this.selfSubject = subject;
+    });
+  }
+
   /** Resolves the consent subjects of patients named by the request itself. */
   preparePatients(patientIds: readonly string[]): Promise<void> | undefined {
     return this.deps.prepareSubjects?.(patientIds);
@@ -124,7 +141,11 @@ export class RequestAccess {
     const d = this.deps;
     const breakGlassPatient = d.breakGlassPatient ?? (d.breakGlassOnlyPatient && patients.length === 1 ? patients[0] : undefined);
     const decision = decideAccess(
-      { actor: d.actor, action, resourceType, patients, now: d.now, ...(breakGlassPatient !== undefined ? { breakGlassPatient } : {}) },
+      {
+        actor: d.actor, action, resourceType, patients, now: d.now,
+        ...(breakGlassPatient !== undefined ? { breakGlassPatient } : {}),
+        ...(d.foreignSource ? { selfSubject: this.selfSubject ?? null } : {}),
+      },
       d.consents,
       d.subjectOf,
     );

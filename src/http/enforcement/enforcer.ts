@@ -10,6 +10,7 @@ import { toAccessActor, type AccessActor } from '../../policy/access-actor.js';
 import type { ConsentReader } from '../../policy/access-decision.js';
 import { checkBreakGlass, type BreakGlassPolicy } from '../../policy/break-glass.js';
 import type { Actor } from '../../policy/identity/actor.js';
+import type { Bytes32 } from '../../policy/consent-model.js';
 import type { Pseudonymizer } from '../../policy/pseudonym.js';
 import { RequestAccess } from '../../policy/request-access.js';
 import type { OperationPolicy } from '../../policy/request-plan.js';
@@ -31,6 +32,8 @@ export interface EnforcerOptions {
   readonly readOnlySourceOf?: (path: string) => string | undefined;
   /** Under type routing: the id of the source a path reaches. */
   readonly sourceIdOf?: (path: string) => string;
+  /** A source other than the default one (actors' own patient ids are default-source ids; see RequestAccess). */
+  readonly foreignSource?: { readonly selfSubjectOf?: (patientId: string) => Promise<Bytes32> };
   /** R4 validation of written resources (validation.mode warn or enforce). */
   readonly validateResource?: (resource: unknown) => void;
   /** Unix seconds (a clock for tests). */
@@ -73,6 +76,7 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
         consents: options.consents,
         subjectOf,
         prepareSubjects,
+        ...(options.foreignSource ? { foreignSource: options.foreignSource } : {}),
         now: now(),
         ...(breakGlass?.patient !== undefined ? { breakGlassPatient: breakGlass.patient } : breakGlass ? { breakGlassOnlyPatient: true } : {}),
       });

@@ -52,6 +52,20 @@ describe('several sources behind one gateway', () => {
     assertNothingOf(legacy, denied);
   });
 
+  it('a patient reaches her own records in every source without a grant, and nobody else\'s', async () => {
+    const grace = await w.gateway.mint({ fhirUser: 'Patient/pat-001', scope: 'patient/*.rs' });
+    for (const path of ['/fhir/Patient/pat-001', '/sources/clinic/fhir/Patient/b-pat-001', '/sources/legacy/fhir/Patient/lg-100001']) {
+      const answer = await w.call('GET', path, grace);
+      assert.equal(answer.status, 200, `${path}: ${answer.text}`);
+    }
+    for (const path of ['/sources/clinic/fhir/Patient/b-pat-002', '/sources/legacy/fhir/Patient/lg-900002']) {
+      assert.equal((await w.call('GET', path, grace)).status, 403, path);
+    }
+    const search = await w.call('GET', '/sources/clinic/fhir/Observation?_count=100', grace);
+    const subjects = new Set((search.json()['entry'] as Array<{ resource: { subject?: { reference?: string } } }>).map((e) => e.resource.subject?.reference));
+    assert.deepEqual([...subjects], ['Patient/b-pat-001']);
+  });
+
   it('ids never collide: each source\'s resources are linked under its own base', async () => {
     const answer = await w.call('GET', '/sources/clinic/fhir/Patient?_id=b-pat-001', w.prac01);
     assert.equal(answer.status, 200);
