@@ -129,6 +129,11 @@ export function canonicalAuditEventBytes(input: AuditInput, prefix?: number): Bu
   return w.take();
 }
 
+/** A patient id as the event's entity reference; a reference already qualified by source stays as it is. */
+export function patientEntityReference(id: string): string {
+  return id.startsWith('sources/') ? id : `Patient/${id}`;
+}
+
 /** The same, as text. */
 export function canonicalAuditEvent(input: AuditInput): string {
   return canonicalAuditEventBytes(input).toString('utf8');
@@ -284,7 +289,7 @@ function entities(w: JsonBytes, input: AuditInput): void {
     const patients = decision.patients.length > 1 ? [...decision.patients].sort() : decision.patients;
     for (const id of patients) {
       // A patient whose data was refused or withheld entirely is marked: touched, not disclosed.
-      next().bytes(withheld.includes(id) ? B.withheldPatient : B.patient).str(`Patient/${id}`).bytes(B.refEnd);
+      next().bytes(withheld.includes(id) ? B.withheldPatient : B.patient).str(patientEntityReference(id)).bytes(B.refEnd);
     }
   }
   const kind = input.interaction?.kind;

@@ -3,7 +3,8 @@
  * (so anyone can recompute its hash), its RFC 9162 leaf hash `SHA-256(0x00 ‖ canonical event)`,
  * and the fields the admin API searches by.
  */
-import { canonicalAuditEventBytes, outcomeOf, type AuditInput } from './audit-event.js';
+import { canonicalAuditEventBytes, outcomeOf, patientEntityReference, type AuditInput } from './audit-event.js';
+import { patientReferenceAt } from './patient-reference.js';
 import { hash } from 'node:crypto';
 import type { AuditRecord } from './store.js';
 
@@ -20,7 +21,7 @@ export function toAuditRecord(input: AuditInput): AuditRecord {
       eventId: input.eventId,
       requestId: input.requestId,
       recorded: input.recorded,
-      patients: (input.decision?.patients ?? []).map((id) => `Patient/${id}`),
+      patients: (input.decision?.patients ?? []).map((id) => patientReferenceAt(input.gateway.baseUrl, patientEntityReference(id))),
       actor: who ? (who.fhirUser ?? who.subject) : null,
       clientId: who ? who.clientId : null,
       outcome: outcomeOf(input.status, input.clientGone),

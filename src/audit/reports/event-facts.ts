@@ -3,6 +3,7 @@
  * made of. Pure and tolerant: a field that is missing reads as empty, never throws, so a verifier
  * can re-derive rows from any event it is given.
  */
+import { patientReferenceAt } from '../patient-reference.js';
 
 export interface EventFacts {
   readonly index: number;
@@ -58,6 +59,7 @@ export function eventFacts(index: number, event: Json): EventFacts {
       organization = str(who['display']) === 'unauthenticated client' ? '' : str(who['display']);
     }
   }
+  const site = str(obj(event['source'])['site']);
   const patients: string[] = [];
   const withheld: string[] = [];
   const resources: string[] = [];
@@ -66,8 +68,9 @@ export function eventFacts(index: number, event: Json): EventFacts {
     const role = codeOf(entity['role']);
     const what = obj(entity['what']);
     if (role === '1') {
-      patients.push(str(what['reference']));
-      if (arr(entity['detail']).some((d) => str(d['type']) === 'withheld')) withheld.push(str(what['reference']));
+      const reference = patientReferenceAt(site, str(what['reference']));
+      patients.push(reference);
+      if (arr(entity['detail']).some((d) => str(d['type']) === 'withheld')) withheld.push(reference);
     }
     else if (role === '4') resources.push(str(what['reference']).replace(/\/_history\/.*$/, ''));
     else if (str(obj(what['identifier'])['system']) === 'urn:custos:decision-rule') rules = str(obj(what['identifier'])['value']);
