@@ -22,6 +22,7 @@ export type CustosErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   // Who is calling, and may they
   | 'UNAUTHENTICATED' // 401 + WWW-Authenticate: missing, malformed, expired or untrusted token
+  | 'RATE_LIMITED' // 429 + Retry-After: too many requests without a valid token from one address
   | 'INSUFFICIENT_SCOPE' // 403: the token's scopes do not allow the interaction
   | 'FORBIDDEN' // 403: not allowed for another reason (role, configuration)
   | 'CONSENT_DENIED' // 403: the patient's consent does not allow it (the decision names the rule)

@@ -54,6 +54,7 @@ export async function startCustos(config: CustosConfig, logger: Logger): Promise
       consentIntake: { ledger: consent.ledger, pseudonyms: consent.pseudonyms, nowSeconds: () => Math.floor(Date.now() / 1000) },
       ...(consent.redis ? { redis: consent.redis } : {}),
     });
+    closers.unshift(() => mounts.close());
     const consentRouter = createConsentRouter({
       subjectOf: mounts.subjectOf,
       authenticate: async (authorization) => callerOf(await identity.authenticator.authenticate(authorization, {})),

@@ -57,6 +57,8 @@ export interface AuditInput {
   readonly clientAddress: string;
   readonly who?: AuditSubject;
   readonly decision?: AuditDecision;
+  /** A summary event: how many requests were refused (rate limit) since the last summary. */
+  readonly refused?: number;
   /** The `X-Break-Glass` reason, when the caller asked to break the glass (granted or not). */
   readonly breakGlassReason?: string;
   /** Resources returned or written, as `Type/id/_history/version` (or `Type/id`). */
@@ -104,6 +106,7 @@ function outcomeDescription(input: AuditInput): string {
   if (input.clientGone) return 'the client closed the connection before the answer was complete';
   const d = input.decision;
   const withheld = d && d.denied > 0 && input.status < 400 ? `; ${d.denied} withheld by consent` : '';
+  if (input.refused !== undefined) return `${input.status} ${input.failure ?? ''}: ${input.refused} requests without a valid token from this address refused, not recorded one by one`;
   return input.failure ? `${input.status} ${input.failure}` : `${input.status}${withheld}`;
 }
 

@@ -21,6 +21,7 @@ import { createAuditTrail } from '../http/audit-trail.js';
 import type { ConsentIntakeDeps } from '../http/consent-intake.js';
 import { createEnforcer } from '../http/enforcement/enforcer.js';
 import { createFhirPipeline, type RequestHandler } from '../http/fhir-pipeline.js';
+import { UnauthenticatedLimiter } from '../http/unauthenticated-limiter.js';
 import { narrowCapabilityStatement } from '../fhir/capability-narrowing.js';
 import { createResourceValidator } from '../fhir/resource-validation.js';
 import { InvalidResourceError } from '../fhir/validation-outcome.js';
@@ -45,6 +46,8 @@ export interface FhirMounts {
   readonly bySource: ReadonlyMap<string, RequestHandler>;
   /** The subject a patient reference names, resolved like requests are (the admin API's grants). */
   readonly subjectOf: SubjectOfReference;
+  /** Stops the rate-limit summaries, recording the last one (before the audit log closes). */
+  close(): Promise<void>;
 }
 
 export function composeFhirMounts(deps: FhirMountDeps): FhirMounts {
@@ -67,6 +70,7 @@ export function composeFhirMounts(deps: FhirMountDeps): FhirMounts {
     subjectOf: (ref) => subjectOf(sourceId !== DEFAULT_SOURCE_ID && ref.startsWith('Patient/') ? `sources/${sourceId}/${ref}` : ref),
   });
   const validateResource = resourceValidation(config.validation.mode, deps.logger);
+  const limits = unauthenticatedLimits(config, deps, (config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}`) + '/fhir');
   const origin = `http://${config.server.host}:${config.server.port}`;
   const policyBase = {
     operations: config.enforcement.operations,
@@ -110,6 +114,7 @@ export function composeFhirMounts(deps: FhirMountDeps): FhirMounts {
       consentIntake: intakeFor(sourceId),
       ...(extra.otherBases ? { otherBases: extra.otherBases } : {}),
       capabilities,
+      ...(limits ? { unauthenticatedLimiter: limits.limiter } : {}),
     });
   };
   const readOnly = (configured: ConfiguredSource) => (configured.readOnly ? () => configured.source.id : undefined);
@@ -136,7 +141,7 @@ export function composeFhirMounts(deps: FhirMountDeps): FhirMounts {
     const routedCapabilities = routedResourceEntries(config.routing.types, sources);
     main = pipeline('/fhir', routed.source, 'default', readOnlySourceOf, { sourceIdOf: routed.sourceIdOf, otherBases, routed: routedCapabilities });
   }
-  return { main, bySource, subjectOf };
+  return { main, bySource, subjectOf, close: async () => limits?.close() };
 }
 
 /**
@@ -179,5 +184,31 @@ function resourceValidation(mode: CustosConfig['validation']['mode'], logger: Lo
     if (issues.length === 0) return;
     if (mode === 'enforce') throw new InvalidResourceError(issues);
     logger.warn({ issues: issues.map((i) => ({ code: i.code, expression: i.expression })) }, 'a written resource is not valid R4 (validation.mode warn: forwarded)');
+  };
+}
+
+/**
+ * The per-address limit on requests without a valid token (unauthenticated-limiter.ts), shared by
+ * every base, and its summary events: once a second, one event per address that was refused.
+ */
+function unauthenticatedLimits(config: CustosConfig, deps: FhirMountDeps, baseUrl: string) {
+  if (config.server.unauthenticatedPerSecond <= 0) return undefined;
+  const limiter = new UnauthenticatedLimiter({ perSecond: config.server.unauthenticatedPerSecond, burst: config.server.unauthenticatedBurst });
+  const trail = createAuditTrail(deps.recorder, { id: deps.instanceId, baseUrl });
+  const summarize = async () => {
+    for (const [address, refused] of limiter.takeRefused()) {
+      await trail.summarizeRefused(address, refused).catch((error: unknown) => {
+        deps.logger.warn({ code: (error as { code?: unknown }).code, refused }, 'the summary of rate-limited requests could not be recorded');
+      });
+    }
+  };
+  const timer = setInterval(() => void summarize(), 1000);
+  timer.unref();
+  return {
+    limiter,
+    async close() {
+      clearInterval(timer);
+      await summarize();
+    },
   };
 }

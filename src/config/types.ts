@@ -8,6 +8,9 @@ export interface CustosConfig {
     readonly trustProxy: boolean;
     readonly bodyLimitBytes: number;
     readonly shutdownTimeoutMs: number;
+    /** Per client address: requests without a valid token per second (0: no limit), and the burst allowed. */
+    readonly unauthenticatedPerSecond: number;
+    readonly unauthenticatedBurst: number;
   };
   readonly upstream: {
     readonly url: string | null;

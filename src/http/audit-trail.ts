@@ -10,7 +10,7 @@ import type { AuditRecorder } from '../audit/audit-recorder.js';
 import { toAuditRecord } from '../audit/audit-record.js';
 import { returnedResources } from '../audit/returned-resources.js';
 import { CustosError } from '../errors.js';
-import type { RequestContext } from './request-context.js';
+import { auditedAddress, type RequestContext } from './request-context.js';
 
 export interface AuditTrail {
   /** Records the request's event; resolves when it is durable. */
@@ -20,6 +20,8 @@ export interface AuditTrail {
    * forwarded: a change made upstream whose event then cannot be committed would leave no trace.
    */
   ready(): void;
+  /** One event for the requests refused by the unauthenticated-request limit from one address. */
+  summarizeRefused(clientAddress: string, refused: number): Promise<void>;
 }
 
 export interface RequestOutcome {
@@ -37,6 +39,13 @@ export function createAuditTrail(recorder: AuditRecorder, gateway: { readonly id
     ready() {
       if (!recorder.accepting()) throw new CustosError('AUDIT_UNAVAILABLE', 'the audit log cannot take events right now; nothing was changed, retry shortly');
     },
+    summarizeRefused(clientAddress, refused) {
+      const id = randomUUID();
+      return recorder.record(toAuditRecord({
+        eventId: id, recorded: Date.now(), requestId: `rate-limit-${id}`, traceId: id.replace(/-/g, ''), method: '',
+        path: '', query: '', status: 429, failure: 'RATE_LIMITED', refused, clientGone: false, clientAddress, resources: [], gateway,
+      }));
+    },
     commit(context, outcome) {
       const input: AuditInput = {
         eventId: randomUUID(),
@@ -51,7 +60,7 @@ export function createAuditTrail(recorder: AuditRecorder, gateway: { readonly id
         ...(outcome.failure ? { failure: outcome.failure } : {}),
         clientGone: context.clientGone === true,
         // Behind a trusted proxy the socket is the proxy's: the client is the first X-Forwarded-For hop.
-        clientAddress: context.forwardedFor?.split(',')[0]?.trim() || context.clientAddress,
+        clientAddress: auditedAddress(context),
         ...(context.actor ? { who: subjectOf(context.actor) } : {}),
         ...(context.access ? { decision: decisionOf(context.access.record) } : {}),
         ...(context.breakGlassReason !== undefined ? { breakGlassReason: context.breakGlassReason } : {}),

@@ -23,6 +23,7 @@ const MAPPING: Record<CustosErrorCode, { status: number; issue: IssueType; title
   UNSUPPORTED_MEDIA_TYPE: { status: 415, issue: 'not-supported', title: 'Unsupported media type' },
   PAYLOAD_TOO_LARGE: { status: 413, issue: 'too-long', title: 'Payload too large' },
   UNAUTHENTICATED: { status: 401, issue: 'login', title: 'Unauthenticated' },
+  RATE_LIMITED: { status: 429, issue: 'throttled', title: 'Too many unauthenticated requests' },
   INSUFFICIENT_SCOPE: { status: 403, issue: 'forbidden', title: 'Insufficient scope' },
   FORBIDDEN: { status: 403, issue: 'forbidden', title: 'Forbidden' },
   CONSENT_DENIED: { status: 403, issue: 'forbidden', title: 'Consent denied' },

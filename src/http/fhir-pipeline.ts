@@ -29,9 +29,10 @@ import type { Enforcer } from './enforcement/enforcer.js';
 import { executeInteraction, type ExecutionResult } from './enforcement/interaction-executor.js';
 import { collectAnswer } from './enforcement/upstream-json.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './header-hygiene.js';
-import { createRequestContext, fallbackContext, publicOrigin, type ContextOptions, type RequestContext } from './request-context.js';
+import { auditedAddress, createRequestContext, fallbackContext, publicOrigin, type ContextOptions, type RequestContext } from './request-context.js';
 import { hasRequestBody, readRequestBody } from './request-body.js';
 import { asXmlResult, xmlRequestBody } from './xml-answers.js';
+import type { UnauthenticatedLimiter } from './unauthenticated-limiter.js';
 
 export interface FhirPipelineOptions {
   readonly mountPath: string; // e.g. '/fhir'
@@ -48,6 +49,8 @@ export interface FhirPipelineOptions {
   readonly logger: Logger;
   /** Under type routing: other upstream bases and the gateway paths they are served at (links rewritten there). */
   readonly otherBases?: ReadonlyArray<readonly [upstreamBase: string, mountPath: string]>;
+  /** Requests without a valid token beyond this per-address limit get 429 and are counted, not audited one by one. */
+  readonly unauthenticatedLimiter?: UnauthenticatedLimiter;
   /** The source's CapabilityStatement narrowed to what this gateway lets through (`/metadata`). */
   readonly capabilities?: (statement: Record<string, unknown>) => Promise<Record<string, unknown>>;
 }
@@ -202,6 +205,13 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
       mapped = mapError(isUndiciError(error) ? toUpstreamError(error, config.upstream) : error, requestId);
       if (mapped.code === 'INTERNAL' && !context.clientGone) logger.error({ requestId, err: error }, 'unexpected error');
       else if (mapped.status >= 500 && !context.clientGone) logger.warn({ requestId, code: mapped.code, status: mapped.status }, 'upstream failure');
+      const limiter = options.unauthenticatedLimiter;
+      if (mapped.code === 'UNAUTHENTICATED' && limiter && !limiter.admit(auditedAddress(context))) {
+        // Over the limit: counted into the address's summary event instead of one durable event each.
+        const limited = mapError(new CustosError('RATE_LIMITED', 'too many requests without a valid token from this address; authenticate, or retry after a second'), requestId);
+        if (!context.clientGone) sendOperationOutcome(res, limited, { 'x-request-id': requestId, 'retry-after': '1' }, context.xml === true);
+        return;
+      }
     }
     try {
       await audit.commit(context, {

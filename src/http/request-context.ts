@@ -119,3 +119,8 @@ function firstValue(value: string | string[] | undefined): string | undefined {
 function headerText(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
+
+/** The client's address as its audit event names it (behind a trusted proxy: the first X-Forwarded-For hop). */
+export function auditedAddress(context: RequestContext): string {
+  return context.forwardedFor?.split(',')[0]?.trim() || context.clientAddress;
+}
