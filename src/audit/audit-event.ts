@@ -57,6 +57,11 @@ export interface AuditInput {
   readonly clientAddress: string;
   readonly who?: AuditSubject;
   readonly decision?: AuditDecision;
+  /**
+   * `attempt`: the write-ahead event of a change, committed before the change is forwarded (the
+   * final event, with the same request id, records its outcome). It has no outcome of its own.
+   */
+  readonly phase?: 'attempt';
   /** A summary event: how many requests were refused (rate limit) since the last summary. */
   readonly refused?: number;
   /** The `X-Break-Glass` reason, when the caller asked to break the glass (granted or not). */
@@ -81,6 +86,8 @@ const BALP_ENTITY_TYPE = 'https://profiles.ihe.net/ITI/BALP/CodeSystem/BasicAudi
 export const CONSENT_GRANT_SYSTEM = 'urn:custos:consent-grant';
 export const DECISION_RULE_SYSTEM = 'urn:custos:decision-rule';
 const CUSTOS_ENTITY_TYPE = 'urn:custos:audit-entity-type';
+/** A subtype coding that marks a write-ahead attempt event (see `AuditInput.phase`). */
+export const AUDIT_PHASE_SYSTEM = 'urn:custos:audit-phase';
 
 /** BALP: create C, read/vread R, update/patch U, delete D, everything else (search, history, operations) E. */
 const ACTIONS: Record<InteractionKind, 'C' | 'R' | 'U' | 'D' | 'E'> = {
@@ -103,6 +110,7 @@ export function outcomeOf(status: number, clientGone: boolean): AuditOutcome {
 }
 
 function outcomeDescription(input: AuditInput): string {
+  if (input.phase === 'attempt') return 'attempt: the change is being forwarded to the upstream; the event with the same request id records its outcome';
   if (input.clientGone) return 'the client closed the connection before the answer was complete';
   const d = input.decision;
   const withheld = d && d.denied > 0 && input.status < 400 ? `; ${d.denied} withheld by consent` : '';
@@ -124,10 +132,11 @@ export function canonicalAuditEventBytes(input: AuditInput, prefix?: number): Bu
   w.bytes(kind ? ACTION_OPEN[kind] : ACTION_OPEN_E).bytes(agentsOf(input)).bytes(B.agentsEnd);
   entities(w, input);
   w.bytes(B.id).str(input.eventId);
-  w.bytes(OUTCOMES[outcomeOf(input.status, input.clientGone)]!).str(outcomeDescription(input));
+  w.bytes(input.phase === 'attempt' ? B.noOutcome : OUTCOMES[outcomeOf(input.status, input.clientGone)]!).str(outcomeDescription(input));
   purposeOfEvent(w, input);
   w.bytes(B.recorded).raw(new Date(input.recorded).toISOString()).bytes(B.source).bytes(sourceOf(input.gateway));
   if (kind) w.bytes(SUBTYPES[kind]);
+  if (input.phase === 'attempt') w.bytes(kind ? B.attemptAfter : B.attempt);
   w.bytes(B.end);
   return w.take();
 }
@@ -186,6 +195,9 @@ const B = {
   source: ascii('","resourceType":"AuditEvent","source":{"observer":{"display":'),
   end: ascii('],"type":' + REST_TYPE + '}'),
   comma: ascii(','),
+  noOutcome: ascii(',"outcomeDesc":'),
+  attempt: ascii(coding('attempt', 'write-ahead attempt', AUDIT_PHASE_SYSTEM)),
+  attemptAfter: ascii(',' + coding('attempt', 'write-ahead attempt', AUDIT_PHASE_SYSTEM)),
   purposeOpen: ascii(',"purposeOfEvent":['),
   purposeCoding: ascii('{"coding":[{"code":'),
   purposeCodingEnd: ascii(',"system":"' + ACT_REASON + '"}]}'),

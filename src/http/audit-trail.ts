@@ -20,6 +20,12 @@ export interface AuditTrail {
    * forwarded: a change made upstream whose event then cannot be committed would leave no trace.
    */
   ready(): void;
+  /**
+   * The write-ahead event of a change, durable before the change is forwarded: if the final event
+   * then cannot be committed, the log still shows who attempted what. Rejects (AUDIT_UNAVAILABLE)
+   * when it cannot be committed, and then nothing is forwarded.
+   */
+  attempt(context: RequestContext, method: string): Promise<void>;
   /** One event for the requests refused by the unauthenticated-request limit from one address. */
   summarizeRefused(clientAddress: string, refused: number): Promise<void>;
 }
@@ -46,29 +52,36 @@ export function createAuditTrail(recorder: AuditRecorder, gateway: { readonly id
         path: '', query: '', status: 429, failure: 'RATE_LIMITED', refused, clientGone: false, clientAddress, resources: [], gateway,
       }));
     },
-    commit(context, outcome) {
-      const input: AuditInput = {
-        eventId: randomUUID(),
-        recorded: Date.now(),
-        requestId: context.requestId,
-        traceId: context.traceId,
-        method: outcome.method,
-        ...(context.interaction ? { interaction: context.interaction } : {}),
-        path: context.path ?? '',
-        query: context.rawQuery ?? '',
-        status: context.clientGone ? 499 : outcome.status,
-        ...(outcome.failure ? { failure: outcome.failure } : {}),
-        clientGone: context.clientGone === true,
-        // Behind a trusted proxy the socket is the proxy's: the client is the first X-Forwarded-For hop.
-        clientAddress: auditedAddress(context),
-        ...(context.actor ? { who: subjectOf(context.actor) } : {}),
-        ...(context.access ? { decision: decisionOf(context.access.record) } : {}),
-        ...(context.breakGlassReason !== undefined ? { breakGlassReason: context.breakGlassReason } : {}),
-        resources: outcome.status < 400 ? returnedResources(outcome.json, outcome.location) : [],
-        gateway,
-      };
-      return recorder.record(toAuditRecord(input));
+    attempt(context, method) {
+      return recorder.record(toAuditRecord({ ...inputOf(context, { method, status: 0 }, gateway), phase: 'attempt', resources: [] }));
     },
+    commit(context, outcome) {
+      return recorder.record(toAuditRecord(inputOf(context, outcome, gateway)));
+    },
+  };
+}
+
+/** The event's facts from what the request did. */
+function inputOf(context: RequestContext, outcome: RequestOutcome, gateway: AuditInput['gateway']): AuditInput {
+  return {
+    eventId: randomUUID(),
+    recorded: Date.now(),
+    requestId: context.requestId,
+    traceId: context.traceId,
+    method: outcome.method,
+    ...(context.interaction ? { interaction: context.interaction } : {}),
+    path: context.path ?? '',
+    query: context.rawQuery ?? '',
+    status: context.clientGone ? 499 : outcome.status,
+    ...(outcome.failure ? { failure: outcome.failure } : {}),
+    clientGone: context.clientGone === true,
+    // Behind a trusted proxy the socket is the proxy's: the client is the first X-Forwarded-For hop.
+    clientAddress: auditedAddress(context),
+    ...(context.actor ? { who: subjectOf(context.actor) } : {}),
+    ...(context.access ? { decision: decisionOf(context.access.record) } : {}),
+    ...(context.breakGlassReason !== undefined ? { breakGlassReason: context.breakGlassReason } : {}),
+    resources: outcome.status < 400 ? returnedResources(outcome.json, outcome.location) : [],
+    gateway,
   };
 }
 

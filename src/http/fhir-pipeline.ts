@@ -148,15 +148,22 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
       return { result: { status: answer.status, headers: answer.headers, body: answer.raw, json: answer.json }, rewriter, isHead };
     }
 
-    // A change must not reach the upstream (or the chain) while its audit event would be refused.
-    if (interaction.method !== 'GET' && interaction.method !== 'HEAD') audit.ready();
+    // A change must not reach the upstream (or the chain) while its audit event would be refused;
+    // once decided, its write-ahead event is made durable before it is forwarded (one per request).
+    let beforeChange: (() => Promise<void>) | undefined;
+    if (interaction.method !== 'GET' && interaction.method !== 'HEAD') {
+      audit.ready();
+      let attempt: Promise<void> | undefined;
+      const method = interaction.method;
+      beforeChange = () => (attempt ??= audit.attempt(context, method));
+    }
 
     // decide-before, forward, decide-after (src/http/enforcement/)
     const access = enforcer.accessFor(actor, interaction, query.params, breakGlassHeader);
     context.access = access;
     const ownSubject = access.prepareActor(); // a patient's own records at a source with other ids
     if (ownSubject) await ownSubject;
-    const bundleContext = { access, scopes: actor.scopes, clientId: actor.clientId, headers, cancel, requestId: context.requestId };
+    const bundleContext = { access, scopes: actor.scopes, clientId: actor.clientId, headers, cancel, requestId: context.requestId, ...(beforeChange ? { beforeChange } : {}) };
     let result: ExecutionResult;
     if (interaction.kind === 'batch') {
       const answer = await runBatch(parsed as Record<string, unknown>, bundleContext, enforcer.executor);
@@ -169,7 +176,7 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
         body = Buffer.from(JSON.stringify(parsed));
       }
       result = await executeInteraction(
-        { interaction, params: query.params, ...(body ? { body } : {}), parsed, headers, access, clientId: actor.clientId, cancel },
+        { interaction, params: query.params, ...(body ? { body } : {}), parsed, headers, access, clientId: actor.clientId, cancel, ...(beforeChange ? { beforeChange } : {}) },
         enforcer.executor,
       );
       if (interaction.kind === 'operation' && interaction.operation === 'export' && result.status === 202) result = enforcer.bulk.afterKickoff(result, actor.clientId);

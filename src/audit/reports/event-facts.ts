@@ -12,6 +12,8 @@ export interface EventFacts {
   readonly action: string;
   /** The RESTful interaction (read, search-type, ...). */
   readonly interaction: string;
+  /** A write-ahead attempt (its outcome is in the event with the same request id): not an access itself. */
+  readonly attempt: boolean;
   /** 0, 4, 8 or 12. */
   readonly outcome: number;
   readonly outcomeDesc: string;
@@ -90,6 +92,7 @@ export function eventFacts(index: number, event: Json): EventFacts {
     recorded: str(event['recorded']),
     action: str(event['action']),
     interaction: codeOf(arr(event['subtype'])[0]),
+    attempt: arr(event['subtype']).some((c) => str(c['system']) === 'urn:custos:audit-phase' && str(c['code']) === 'attempt'),
     outcome: Number(str(event['outcome']) || '0'),
     outcomeDesc: str(event['outcomeDesc']),
     actor,

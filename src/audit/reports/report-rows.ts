@@ -35,7 +35,8 @@ const day = (iso: string) => iso.slice(0, 10);
 const outcomeText = (f: EventFacts) => (f.outcome === 0 ? 'permitted' : f.outcome === 4 ? 'refused' : 'failed');
 
 export function deriveReport(scope: ReportScope, events: readonly EventFacts[], annotate: Annotations = {}): DerivedReport {
-  const sorted = [...events].sort((a, b) => a.index - b.index);
+  // Write-ahead attempts are not accesses: the event that follows each records what happened.
+  const sorted = events.filter((f) => !f.attempt).sort((a, b) => a.index - b.index);
   switch (scope.kind) {
     case 'disclosures': return disclosures(scope, sorted);
     case 'access': return access(scope, sorted);

@@ -33,6 +33,8 @@ export interface BundleContext {
   readonly headers: Record<string, string>;
   readonly cancel: CancelToken;
   readonly requestId: string;
+  /** The write-ahead audit event, before the first change of the batch is forwarded. */
+  readonly beforeChange?: () => Promise<void>;
 }
 
 const WRITES = new Set(['create', 'update', 'patch', 'delete']);
@@ -55,6 +57,7 @@ export async function runBatch(bundle: Json, ctx: BundleContext, deps: ExecutorD
           access: ctx.access,
           clientId: ctx.clientId,
           cancel: ctx.cancel,
+          ...(ctx.beforeChange ? { beforeChange: ctx.beforeChange } : {}),
         },
         deps,
       );

@@ -42,6 +42,8 @@ export interface ExecutionInput {
   readonly access: RequestAccess;
   readonly clientId: string;
   readonly cancel: CancelToken;
+  /** Called once a change is decided, before it is forwarded (the write-ahead audit event); a rejection stops it. */
+  readonly beforeChange?: () => Promise<void>;
 }
 
 export interface ExecutionResult {
@@ -85,6 +87,7 @@ export async function executeInteraction(input: ExecutionInput, deps: ExecutorDe
     query = serializeQuery(plan.params);
   }
 
+  if (input.beforeChange && (isWrite || interaction.kind === 'transaction')) await input.beforeChange();
   const upstream = await deps.source.send({
     // HEAD is answered from a GET: whether a resource exists is itself decided.
     method: interaction.method === 'HEAD' ? 'GET' : interaction.method,

@@ -100,6 +100,28 @@ describe('audit trail through the gateway', () => {
     assert.equal(attempt.outcome, 4);
   });
 
+  it('records a change twice: a write-ahead attempt before it is forwarded, then its outcome', async () => {
+    const observation = { resourceType: 'Observation', status: 'final', code: { text: 'audit write-ahead' }, subject: { reference: 'Patient/pat-003' } };
+    const answer = await w.call('POST', '/Observation', w.prac01, { body: observation, headers: { 'x-request-id': 'audit-write-1' } });
+    assert.equal(answer.status, 201, answer.text);
+    let events: Array<EventSummary & { event: any }> = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+    for (let i = 0; i < 100 && events.length < 2; i++) {
+      const found = await admin('POST', '/events/_search', { patient: 'Patient/pat-003', limit: 1000 });
+      events = (found.json.events as Array<EventSummary & { event: any }>).filter((e) => e.requestId === 'audit-write-1'); // eslint-disable-line @typescript-eslint/no-explicit-any
+      if (events.length < 2) await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(events.length, 2, 'an attempt and a final event');
+    const [attempt, final] = events.sort((a, b) => a.index - b.index);
+    assert.ok(attempt!.event.subtype.some((c: { code: string; system: string }) => c.system === 'urn:custos:audit-phase' && c.code === 'attempt'));
+    assert.equal(attempt!.event.outcome, undefined, 'the attempt has no outcome of its own');
+    assert.equal(attempt!.event.action, 'C');
+    assert.ok(!final!.event.subtype.some((c: { system: string }) => c.system === 'urn:custos:audit-phase'));
+    assert.equal(final!.event.outcome, '0');
+    assert.ok(final!.event.entity.some((e: { what?: { reference?: string } }) => e.what?.reference?.startsWith('Observation/')), 'the final event names what was written');
+    const read = await eventOf('audit-read-1');
+    assert.ok(read, 'reads have one event, no attempt');
+  });
+
   it('records an unauthenticated request', async () => {
     const response = await fetch(`${w.base}/Patient/pat-001`, { headers: { 'x-request-id': 'audit-anon-1' } });
     assert.equal(response.status, 401);

@@ -124,7 +124,8 @@ describe('custos audit verify', () => {
     const result = await custos(['audit', 'verify'], dir);
     assert.equal(result.code, 2);
     assert.doesNotMatch(result.stdout, /event-altered|link-broken|event-missing/);
-    assert.match(result.stdout, /checkpoint-mismatch: checkpoint 0 .*does not match the log/);
+    // Whichever checkpoint first covers event 1 (anchoring runs on a timer while the fixture writes).
+    assert.match(result.stdout, /checkpoint-mismatch: checkpoint \d+ .*does not match the log/);
   });
 
   it('exports the log, verifies the export offline but for the chain, and catches an edited export', async () => {
