@@ -9,6 +9,7 @@
  * default source (one MPI): a routed DocumentReference's `Patient/7` is the default source's
  * patient 7. Sources with ids of their own are served at their own base instead.
  */
+import { CustosError } from '../../errors.js';
 import type { FhirSource } from '../../fhir/upstream.js';
 
 export interface RoutedSources {
@@ -28,13 +29,34 @@ export function routeByType(fallback: FhirSource, routes: ReadonlyMap<string, Fh
     source: {
       id: fallback.id,
       baseUrl: fallback.baseUrl,
-      send: (request) => pick(request.path).send(request),
+      send: (request) => {
+        if (request.path === '' && request.query.includes('_type')) {
+          try {
+            refuseRoutedTypes(request.query, routes);
+          } catch (error) {
+            return Promise.reject(error);
+          }
+        }
+        return pick(request.path).send(request);
+      },
       ping: (signal) => fallback.ping(signal),
       async close() {
         // Routed sources are closed by their owner (each is also served at its own base).
       },
     },
   };
+}
+
+/**
+ * A system search (`/fhir?_type=...`) goes to the default source, which does not hold the routed
+ * types: naming one would silently return none of them, so it is refused with where to search.
+ */
+function refuseRoutedTypes(query: string, routes: ReadonlyMap<string, FhirSource>): void {
+  const types = new URLSearchParams(query.startsWith('?') ? query.slice(1) : query).getAll('_type').flatMap((t) => t.split(','));
+  const routed = types.find((t) => routes.has(t.trim()));
+  if (routed !== undefined) {
+    throw new CustosError('INVALID_REQUEST', `${routed.trim()} is served by another source here: search it by type (${routed.trim()}?...) rather than in a system search`);
+  }
 }
 
 /** `/Observation/1` → Observation; `/Patient/1/Observation` → Observation; `` or `/$op` → undefined. */

@@ -42,4 +42,12 @@ describe('routing by type', () => {
     assert.equal(routed.sourceIdOf('/DocumentReference'), 'docs');
     assert.equal(routed.sourceIdOf(''), 'main');
   });
+
+  it('refuses a system search naming a routed type (the default source does not hold it) instead of answering none', async () => {
+    const seen: string[] = [];
+    const routed = routeByType(recordingSource('main', seen), new Map([['DocumentReference', recordingSource('docs', seen)]]));
+    await assert.rejects(routed.source.send({ method: 'GET', path: '', query: '?_type=Patient,DocumentReference&_count=5', headers: {} }), /DocumentReference is served by another source/);
+    await routed.source.send({ method: 'GET', path: '', query: '?_type=Patient,Observation', headers: {} });
+    assert.deepEqual(seen, ['main ']);
+  });
 });
