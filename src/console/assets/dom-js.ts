@@ -97,7 +97,9 @@ export const OUTCOMES = {
   12: 'major failure',
 };
 
-export function outcomeText(code) {
+export function outcomeText(code, event) {
+  // A write-ahead attempt has no outcome of its own: the event with the same request id has it.
+  if (event && event.outcome === undefined && (event.subtype || []).some((c) => c.code === 'attempt')) return 'attempt';
   return String(code) + ' ' + (OUTCOMES[code] || 'unknown');
 }
 

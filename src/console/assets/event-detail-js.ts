@@ -45,7 +45,7 @@ function readable(detail) {
   return dl([
     ['Recorded', timeEl(detail.recorded)],
     ['Interaction', subtype + ' (action ' + (e.action || '?') + ')'],
-    ['Outcome', outcomeText(detail.outcome) + (e.outcomeDesc ? ' \u2013 ' + e.outcomeDesc : '')],
+    ['Outcome', outcomeText(detail.outcome, e) + (e.outcomeDesc ? ' \u2013 ' + e.outcomeDesc : '')],
     ['User', detail.actor || 'unauthenticated'],
     ['Client application', detail.clientId],
     ['Organization', source && source.who && source.who.display !== 'unauthenticated client' ? source.who.display : undefined],

@@ -15,7 +15,7 @@ function interactionOf(event) {
 
 function outcomeCell(event) {
   const desc = event.event && event.event.outcomeDesc ? event.event.outcomeDesc : '';
-  return h('span', { class: 'outcome outcome-' + event.outcome }, outcomeText(event.outcome), desc ? h('span', { class: 'outcome-desc' }, ' \u2013 ' + desc) : null);
+  return h('span', { class: 'outcome outcome-' + event.outcome }, outcomeText(event.outcome, event.event), desc ? h('span', { class: 'outcome-desc' }, ' \u2013 ' + desc) : null);
 }
 
 export function createEventsView(section, options) {
