@@ -93,6 +93,7 @@ export async function startCustos(config: CustosConfig, logger: Logger): Promise
         routers: [
           ['/admin/consents', consentRouter],
           ['/admin/reports', createReportRouter({
+            ...(mounts.samePerson ? { samePerson: mounts.samePerson } : {}),
             authenticate: authenticateAdmin,
             recordAccess: adminAccessRecorder(audit.recorder, gatewayIdentity),
             store: audit.store,

@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { redisSubjectCache } from '../adapters/store/redis-subject-cache.js';
 import { sourceIdentifierLookup } from '../adapters/upstream/patient-identifier-lookup.js';
+import { patientIdsWithIdentifier } from '../adapters/upstream/patients-by-identifier.js';
 import { routeByType } from '../adapters/upstream/type-routed-source.js';
 import type { Authenticator } from '../adapters/identity/authenticator.js';
 import type { CustosConfig } from '../config/types.js';
@@ -46,6 +47,8 @@ export interface FhirMounts {
   readonly bySource: ReadonlyMap<string, RequestHandler>;
   /** The subject a patient reference names, resolved like requests are (the admin API's grants). */
   readonly subjectOf: SubjectOfReference;
+  /** With identity across sources: the same person's references at every source (reports cover them all). */
+  readonly samePerson?: (patient: string) => Promise<readonly string[]>;
   /** Stops the rate-limit summaries, recording the last one (before the audit log closes). */
   close(): Promise<void>;
 }
@@ -141,7 +144,12 @@ export function composeFhirMounts(deps: FhirMountDeps): FhirMounts {
     const routedCapabilities = routedResourceEntries(config.routing.types, sources);
     main = pipeline('/fhir', routed.source, 'default', readOnlySourceOf, { sourceIdOf: routed.sourceIdOf, otherBases, routed: routedCapabilities });
   }
-  return { main, bySource, subjectOf, close: async () => limits?.close() };
+  const system = config.patientIdentity.system;
+  return {
+    main, bySource, subjectOf,
+    ...(system !== null ? { samePerson: samePersonAcross(sources, system) } : {}),
+    close: async () => limits?.close(),
+  };
 }
 
 /**
@@ -210,5 +218,25 @@ function unauthenticatedLimits(config: CustosConfig, deps: FhirMountDeps, baseUr
       clearInterval(timer);
       await summarize();
     },
+  };
+}
+
+/**
+ * One person's references at every source: her identifier read from the source the reference
+ * names, then each source searched for it. `Patient/{id}` for the default source,
+ * `sources/{source}/Patient/{id}` for the others (as the audit log names them).
+ */
+function samePersonAcross(sources: ComposedSources, system: string) {
+  return async (patient: string): Promise<readonly string[]> => {
+    const match = /^(?:sources\/([a-z0-9][a-z0-9-]{0,39})\/)?Patient\/([A-Za-z0-9\-.]{1,64})$/.exec(patient);
+    const home = sources.byId.get(match?.[1] ?? DEFAULT_SOURCE_ID);
+    if (!match || !home) return [];
+    const value = (await sourceIdentifierLookup(home.source, system)([match[2]!])).get(match[2]!);
+    if (!value) return []; // no identifier in the system: she is only this source's patient
+    const found: string[] = [];
+    for (const [id, { source }] of sources.byId) {
+      for (const pid of await patientIdsWithIdentifier(source, system, value)) found.push(id === DEFAULT_SOURCE_ID ? `Patient/${pid}` : `sources/${id}/Patient/${pid}`);
+    }
+    return [...new Set(found)];
   };
 }

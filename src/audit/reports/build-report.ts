@@ -8,7 +8,7 @@ import { CustosError } from '../../errors.js';
 import type { MerkleTree } from '../merkle-tree.js';
 import type { AuditSearch, AuditStore, StoredAuditEvent } from '../store.js';
 import { eventFacts, type EventFacts } from './event-facts.js';
-import type { EventEvidence, Report, ReportScope } from './report-model.js';
+import { personReferences, type EventEvidence, type Report, type ReportScope } from './report-model.js';
 import { deriveReport, type Annotations } from './report-rows.js';
 
 export interface ReportSources {
@@ -73,14 +73,26 @@ export async function buildReport(scope: ReportScope, sources: ReportSources): P
   };
 }
 
-/** The store's indexes narrow the search; `deriveReport` applies each report's exact rule. */
+/**
+ * The store's indexes narrow the search; `deriveReport` applies each report's exact rule. A person
+ * known under several references (one per source) is read reference by reference and merged in log
+ * order, each event once.
+ */
 export async function* eventsInScope(store: AuditStore, scope: ReportScope): AsyncGenerator<StoredAuditEvent> {
   const base: Omit<AuditSearch, 'limit'> = { from: Date.parse(scope.from), to: Date.parse(scope.to) };
+  if (scope.kind !== 'actor-activity' && scope.kind !== 'break-glass' && scope.kind !== 'denied' && (scope.alsoKnownAs?.length ?? 0) > 0) {
+    yield* mergedByIndex([...personReferences(scope)].map((patient) => pages(store, { ...base, patient })));
+    return;
+  }
   const filter: Omit<AuditSearch, 'limit'> =
     scope.kind === 'actor-activity' ? { ...base, actor: scope.actor ?? '' }
     : scope.kind === 'break-glass' ? { ...base, breakGlass: true }
     : scope.kind === 'denied' ? { ...base, outcome: 4 }
     : { ...base, patient: scope.patient ?? '' };
+  yield* pages(store, filter);
+}
+
+async function* pages(store: AuditStore, filter: Omit<AuditSearch, 'limit'>): AsyncGenerator<StoredAuditEvent> {
   let after: number | undefined;
   for (;;) {
     const page = await store.search({ ...filter, limit: PAGE, ...(after !== undefined ? { afterIndex: after } : {}) });
@@ -90,3 +102,22 @@ export async function* eventsInScope(store: AuditStore, scope: ReportScope): Asy
   }
 }
 
+
+/** Several index-ordered streams as one, in index order, each event once. */
+async function* mergedByIndex(streams: ReadonlyArray<AsyncGenerator<StoredAuditEvent>>): AsyncGenerator<StoredAuditEvent> {
+  const heads = await Promise.all(streams.map((s) => s.next()));
+  let last = -1;
+  for (;;) {
+    let pick = -1;
+    for (let i = 0; i < heads.length; i++) {
+      const head = heads[i]!;
+      if (!head.done && (pick < 0 || head.value.index < (heads[pick]!.value as StoredAuditEvent).index)) pick = i;
+    }
+    if (pick < 0) return;
+    const event = heads[pick]!.value as StoredAuditEvent;
+    heads[pick] = await streams[pick]!.next();
+    if (event.index === last) continue; // an event naming two of her references
+    last = event.index;
+    yield event;
+  }
+}

@@ -7,7 +7,7 @@
  */
 import type { VerifiableEvent } from '../verify.js';
 import { eventFacts, type EventFacts } from './event-facts.js';
-import type { Report, ReportRow } from './report-model.js';
+import { personReferences, type Report, type ReportRow } from './report-model.js';
 import { deriveReport } from './report-rows.js';
 
 export interface CompletenessProblem {
@@ -23,7 +23,10 @@ function inScope(report: Report, f: EventFacts): boolean {
     case 'actor-activity': return f.actor === report.scope.actor || f.clientId === report.scope.actor;
     case 'break-glass': return f.breakGlass;
     case 'denied': return f.outcome === 4;
-    default: return f.patients.includes(report.scope.patient ?? '');
+    default: {
+      const person = personReferences(report.scope);
+      return f.patients.some((p) => person.has(p));
+    }
   }
 }
 

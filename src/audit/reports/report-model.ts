@@ -19,6 +19,11 @@ export interface ReportScope {
   readonly kind: ReportKind;
   /** `Patient/123` for patient reports (disclosures, access, subject-access). */
   readonly patient?: string;
+  /**
+   * The same person's references at the other sources (`sources/clinic/Patient/b-7`), when the
+   * gateway derives consent from an identifier shared across sources: the report covers them all.
+   */
+  readonly alsoKnownAs?: readonly string[];
   /** A user (`Practitioner/x`) or client id for actor-activity. */
   readonly actor?: string;
   /** ISO 8601 instants, [from, to). */
@@ -86,4 +91,9 @@ export interface Report {
   readonly evidence: readonly EventEvidence[];
   /** Events in scope that no anchored checkpoint covers yet (not in the rows). */
   readonly unanchored: number;
+}
+
+/** Every reference a patient report covers: the patient, and the same person at other sources. */
+export function personReferences(scope: ReportScope): ReadonlySet<string> {
+  return new Set([scope.patient ?? '', ...(scope.alsoKnownAs ?? [])]);
 }

@@ -15,7 +15,7 @@
  * - denied: refused attempts grouped by actor, with days of unusual volume flagged.
  */
 import { describeResources, type EventFacts } from './event-facts.js';
-import type { ReportColumn, ReportHeader, ReportRow, ReportScope } from './report-model.js';
+import { personReferences, type ReportColumn, type ReportHeader, type ReportRow, type ReportScope } from './report-model.js';
 
 /** Purposes of use exempt from the accounting (v3-ActReason): treatment, payment, operations. */
 export const TPO_PURPOSES: readonly string[] = ['TREAT', 'ETREAT', 'HPAYMT', 'HOPERAT'];
@@ -47,15 +47,27 @@ export function deriveReport(scope: ReportScope, events: readonly EventFacts[], 
   }
 }
 
+/** The event touched the person (under any of her references). */
+function touches(f: EventFacts, person: ReadonlySet<string>): boolean {
+  return f.patients.some((p) => person.has(p));
+}
+
+/** The person's data was only withheld (refused), under every reference of hers the event names. */
+function withheldFrom(f: EventFacts, person: ReadonlySet<string>): boolean {
+  const hers = f.patients.filter((p) => person.has(p));
+  return hers.length > 0 && hers.every((p) => f.withheld.includes(p));
+}
+
 function range(scope: ReportScope): string {
   return `from ${scope.from} to ${scope.to}`;
 }
 
 function disclosures(scope: ReportScope, events: readonly EventFacts[]): DerivedReport {
   const patient = scope.patient ?? '';
+  const person = personReferences(scope);
   const rows: ReportRow[] = [];
   for (const f of events) {
-    if (f.outcome !== 0 || !f.patients.includes(patient) || f.withheld.includes(patient) || f.actor === patient) continue;
+    if (f.outcome !== 0 || !touches(f, person) || withheldFrom(f, person) || person.has(f.actor)) continue;
     if (f.action !== 'R' && f.action !== 'E') continue;
     const exempt = f.purposes.some((p) => TPO_PURPOSES.includes(p)) && !f.breakGlass;
     if (exempt && !scope.includeExempt) continue;
@@ -88,9 +100,10 @@ function disclosures(scope: ReportScope, events: readonly EventFacts[]): Derived
 
 function access(scope: ReportScope, events: readonly EventFacts[]): DerivedReport {
   const patient = scope.patient ?? '';
-  const rows = events.filter((f) => f.patients.includes(patient)).map((f): ReportRow => ({
+  const person = personReferences(scope);
+  const rows = events.filter((f) => touches(f, person)).map((f): ReportRow => ({
     events: [f.index],
-    cells: { date: f.recorded, actor: f.actor || '(unauthenticated)', client: f.clientId, interaction: f.interaction, outcome: f.outcome === 0 && f.withheld.includes(patient) ? 'withheld' : outcomeText(f), detail: f.outcomeDesc, purpose: f.purposes.join(', '), breakGlass: f.breakGlass ? 'yes' : '', resources: describeResources(f.resources) },
+    cells: { date: f.recorded, actor: f.actor || '(unauthenticated)', client: f.clientId, interaction: f.interaction, outcome: f.outcome === 0 && withheldFrom(f, person) ? 'withheld' : outcomeText(f), detail: f.outcomeDesc, purpose: f.purposes.join(', '), breakGlass: f.breakGlass ? 'yes' : '', resources: describeResources(f.resources) },
   }));
   return {
     header: {
@@ -120,9 +133,10 @@ function actorActivity(scope: ReportScope, events: readonly EventFacts[]): Deriv
 
 function subjectAccess(scope: ReportScope, events: readonly EventFacts[]): DerivedReport {
   const patient = scope.patient ?? '';
+  const person = personReferences(scope);
   const groups = new Map<string, { f: EventFacts; purposes: Set<string>; resources: string[]; events: number[]; first: string; last: string }>();
   for (const f of events) {
-    if (f.outcome !== 0 || !f.patients.includes(patient) || f.withheld.includes(patient) || f.actor === patient) continue;
+    if (f.outcome !== 0 || !touches(f, person) || withheldFrom(f, person) || person.has(f.actor)) continue;
     const key = `${f.actor}\u0000${f.organization}`;
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { f, purposes: new Set(), resources: [], events: [], first: f.recorded, last: f.recorded }));

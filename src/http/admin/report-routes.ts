@@ -28,6 +28,8 @@ export type ReportFormat = 'json' | 'csv' | 'pdf' | 'bundle';
 export type ReportRenderer = (report: Report) => Promise<{ readonly contentType: string; readonly extension: string; readonly body: Buffer }>;
 
 export interface ReportRouteDeps {
+  /** The same person's references at the other sources (identity across sources); absent: none. */
+  readonly samePerson?: (patient: string) => Promise<readonly string[]>;
   authenticate(authorization: string | undefined): Promise<{ readonly scopes: readonly string[]; readonly actor?: Actor }>;
   /** Records the report as an access in the audit log, durably, before it is sent. */
   readonly recordAccess?: AdminAccessRecorder;
@@ -68,13 +70,17 @@ export function createReportRouter(deps: ReportRouteDeps): Router {
     const kind = String(req.params['kind']) as ReportKind;
     if (!REPORT_KINDS.includes(kind)) throw new CustosError('NOT_FOUND', `no report "${kind.slice(0, 40)}"; reports: ${REPORT_KINDS.join(', ')}`);
     const body = validateBody<ReportBody>(bodySchema, req.body ?? {});
-    const scope = scopeOf(kind, body);
+    let scope = scopeOf(kind, body);
+    if (scope.patient && deps.samePerson) {
+      const others = (await deps.samePerson(scope.patient)).filter((r) => r !== scope.patient);
+      if (others.length > 0) scope = { ...scope, alsoKnownAs: others };
+    }
     const format = body.format ?? 'json';
     const record = async () => {
       if (!deps.recordAccess || !who.actor) return;
       await deps.recordAccess({
         actor: who.actor, operation: `report-${kind}`, path: `/admin/reports/${kind}`,
-        requestIdHeader: req.headers['x-request-id'], clientAddress: req.socket.remoteAddress, patients: scope.patient ? [scope.patient] : [],
+        requestIdHeader: req.headers['x-request-id'], clientAddress: req.socket.remoteAddress, patients: scope.patient ? [scope.patient, ...(scope.alsoKnownAs ?? [])] : [],
       });
     };
     const render = format === 'json' ? jsonRenderer : deps.renderers[format];

@@ -133,6 +133,35 @@ describe('several sources behind one gateway', () => {
     assert.ok(main.implementation.url.startsWith(w.gateway.origin), 'the gateway names itself');
   });
 
+  it('a patient report covers the person at every source, each event once, and says which references it covers', async () => {
+    const auditor = await w.gateway.mint({ fhirUser: 'Practitioner/auditor-1', scope: 'custos/auditor' });
+    const ask = async () => {
+      const response = await fetch(`${w.gateway.origin}/admin/reports/access`, {
+        method: 'POST', headers: { authorization: `Bearer ${auditor}`, 'content-type': 'application/json' }, body: JSON.stringify({ patient: 'Patient/pat-001' }),
+      });
+      const text = await response.text();
+      assert.equal(response.status, 200, text);
+      return JSON.parse(text) as { scope: { alsoKnownAs?: string[] }; rows: Array<{ events: number[] }>; evidence: Array<{ index: number; canonical: string }> };
+    };
+    let report = await ask();
+    for (let i = 0; i < 50 && !report.evidence.some((e) => e.canonical.includes('/sources/legacy/fhir')); i++) {
+      await new Promise((r) => setTimeout(r, 100)); // events are sequenced just after their answers
+      report = await ask();
+    }
+    // Every source holding her MRN: the clinic (other ids), the document repository (same ids), the CSV export.
+    assert.deepEqual([...(report.scope.alsoKnownAs ?? [])].sort(), ['sources/clinic/Patient/b-pat-001', 'sources/documents/Patient/pat-001', 'sources/legacy/Patient/lg-100001']);
+    const sites = new Set(report.evidence.map((e) => (JSON.parse(e.canonical) as { source: { site: string } }).source.site.replace(w.gateway.origin, '')));
+    for (const base of ['/sources/clinic/fhir', '/sources/legacy/fhir']) assert.ok([...sites].some((s) => s.endsWith(base)), `events at ${base} are in the report`);
+    const indices = report.rows.flatMap((r) => r.events);
+    assert.equal(new Set(indices).size, indices.length, 'each event once');
+    // Only events that touched her (under one of her references) are in it.
+    const hers = ['Patient/b-pat-001', 'Patient/pat-001', 'Patient/lg-100001'];
+    for (const e of report.evidence) {
+      const patients = (JSON.parse(e.canonical) as { entity: Array<{ role?: { code?: string }; what?: { reference?: string } }> }).entity.filter((x) => x.role?.code === '1').map((x) => x.what?.reference);
+      assert.ok(patients.some((p) => hers.includes(p ?? '')), `event ${e.index} touched her`);
+    }
+  });
+
   it('every source\'s requests are audited, naming the base they were served at', async () => {
     await w.call('GET', '/sources/legacy/fhir/Patient/lg-900002', w.prac01);
     const auditor = await w.gateway.mint({ fhirUser: 'Practitioner/auditor-1', scope: 'custos/auditor' });
