@@ -62,6 +62,19 @@ describe('resource validation on writes', () => {
     assert.ok(answer.entry[1]!.response.outcome!.issue.some((i) => i.expression.includes('Observation.status')));
   });
 
+  it('enforce: a JSON Patch that would leave an invalid resource is refused, naming the element', async () => {
+    const patch = [{ op: 'replace', path: '/gender', value: 'SECRET-GENDER' }];
+    const response = await fetch(`${enforce.fhirBaseUrl}/Patient/pat-002`, {
+      method: 'PATCH', headers: { ...enforce.auth, 'content-type': 'application/json-patch+json' }, body: JSON.stringify(patch),
+    });
+    const text = await response.text();
+    assert.equal(response.status, 400, text);
+    assert.match(text, /Patient\.gender/);
+    assert.ok(!text.includes('SECRET-GENDER'));
+    const stored = (await (await fetch(`${sample.url}/Patient/pat-002`)).json()) as { gender: string };
+    assert.notEqual(stored.gender, 'SECRET-GENDER', 'nothing was written');
+  });
+
   it('warn: the write is forwarded and the failing elements are logged without their values', async () => {
     await post(warn, '/Observation', invalid);
     const line = warn.logLines().find((l) => String(l['msg']).includes('not valid R4'));

@@ -70,7 +70,7 @@ export async function executeInteraction(input: ExecutionInput, deps: ExecutorDe
     const target = await guardWrite(
       { interaction, params: input.params, body: input.parsed, callerIfMatch: headers['if-match'] !== undefined },
       access,
-      { source: deps.source, headers: internalHeaders(headers), limit: deps.maxResponseBytes },
+      { source: deps.source, headers: internalHeaders(headers), limit: deps.maxResponseBytes, ...(deps.validateResource ? { validate: deps.validateResource } : {}) },
     );
     path = target.path;
     query = target.query;

@@ -46,6 +46,8 @@ export interface WriteGuardDeps {
   readonly source: FhirSource;
   readonly headers: Record<string, string>;
   readonly limit: number;
+  /** R4 validation of what a patch would produce (validation.mode); throws to refuse. */
+  readonly validate?: (resource: unknown) => void;
 }
 
 export async function guardWrite(request: WriteRequest, access: RequestAccess, deps: WriteGuardDeps): Promise<WriteTarget> {
@@ -90,6 +92,7 @@ export async function guardWrite(request: WriteRequest, access: RequestAccess, d
     }
     const patched = applyJsonPatch(current, request.body);
     if (!isJsonObject(patched) || patched['resourceType'] !== type) throw new CustosError('INVALID_REQUEST', 'the patch would change the resource type or replace the resource with something that is not one');
+    deps.validate?.(patched); // the resource the patch would leave, not the patch itself
     await decideWrite(patched);
   }
   return target;
