@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AuditRecorder } from '../../src/audit/audit-recorder.js';
 import { toAuditRecord } from '../../src/audit/audit-record.js';
+import { auditInput } from '../support/audit-input.js';
 import { MemoryAuditStore } from '../../src/audit/memory-audit-store.js';
 import { canonicalJson } from '../../src/fhir/canonical-json.js';
 import { eventFacts } from '../../src/audit/reports/event-facts.js';
@@ -14,12 +15,10 @@ import { deriveReport } from '../../src/audit/reports/report-rows.js';
 import { createAuditTrail } from '../../src/http/audit-trail.js';
 import type { RequestContext } from '../../src/http/request-context.js';
 
-const input = (phase?: 'attempt') => ({
-  eventId: '00000000-0000-4000-8000-000000000009', recorded: Date.UTC(2026, 10, 22, 9), requestId: 'w-1', traceId: 'a'.repeat(32), method: 'POST',
-  interaction: { kind: 'create' as const, resourceType: 'Observation' }, path: '/Observation', query: '', status: phase ? 0 : 201, clientGone: false, clientAddress: '10.0.0.1',
-  who: { subject: 'prac-01', issuer: 'https://idp', clientId: 'app', tokenId: 'b'.repeat(64), fhirUser: 'Practitioner/prac-01', purposeOfUse: 'TREAT' },
+const input = (phase?: 'attempt') => auditInput({
+  method: 'POST', interaction: { kind: 'create', resourceType: 'Observation' }, path: '/Observation', status: phase ? 0 : 201,
   decision: { permitted: 1, denied: 0, rules: ['grant'], grantIds: ['7'], patients: ['pat-3'], withheldPatients: [], breakGlass: false },
-  resources: phase ? [] : ['Observation/o-1/_history/1'], gateway: { id: 'gw', baseUrl: 'https://gw/fhir' },
+  resources: phase ? [] : ['Observation/o-1/_history/1'],
   ...(phase ? { phase } : {}),
 });
 

@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toAuditRecord } from '../../src/audit/audit-record.js';
+import { auditInput } from '../support/audit-input.js';
 import { patientReferenceAt } from '../../src/audit/patient-reference.js';
 import { eventFacts } from '../../src/audit/reports/event-facts.js';
 
-const input = (baseUrl: string) => ({
-  eventId: '00000000-0000-4000-8000-000000000001', recorded: Date.UTC(2026, 10, 22), requestId: 'r-1', traceId: 't'.repeat(32), method: 'GET',
-  interaction: { kind: 'read' as const, resourceType: 'Patient' }, path: '/Patient/123', query: '', status: 200, clientGone: false, clientAddress: '127.0.0.1',
+const input = (baseUrl: string) => auditInput({
+  interaction: { kind: 'read', resourceType: 'Patient' }, path: '/Patient/123',
   decision: { permitted: 1, denied: 0, rules: ['grant'], grantIds: ['1'], patients: ['123'], withheldPatients: [], breakGlass: false },
   resources: ['Patient/123/_history/1'], gateway: { id: 'gw', baseUrl },
 });

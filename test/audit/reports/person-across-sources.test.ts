@@ -5,19 +5,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toAuditRecord } from '../../../src/audit/audit-record.js';
+import { auditInput } from '../../support/audit-input.js';
 import { MemoryAuditStore } from '../../../src/audit/memory-audit-store.js';
 import { eventsInScope } from '../../../src/audit/reports/build-report.js';
 import { eventFacts } from '../../../src/audit/reports/event-facts.js';
 import { deriveReport } from '../../../src/audit/reports/report-rows.js';
 import type { ReportScope } from '../../../src/audit/reports/report-model.js';
 
-const event = (n: number, baseUrl: string, patients: string[]) => toAuditRecord({
-  eventId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, recorded: Date.UTC(2026, 10, 1, 9, n), requestId: `r-${n}`, traceId: 'a'.repeat(32), method: 'GET',
-  interaction: { kind: 'read', resourceType: 'Patient' }, path: '/Patient/x', query: '', status: 200, clientGone: false, clientAddress: '10.0.0.1',
-  who: { subject: 'prac', issuer: 'https://idp', clientId: 'app', tokenId: 'b'.repeat(64), fhirUser: 'Practitioner/prac-01', purposeOfUse: 'TREAT' },
+const event = (n: number, baseUrl: string, patients: string[]) => toAuditRecord(auditInput({
+  eventId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, recorded: Date.UTC(2026, 10, 1, 9, n), requestId: `r-${n}`,
   decision: { permitted: 1, denied: 0, rules: ['grant'], grantIds: ['1'], patients, withheldPatients: [], breakGlass: false },
   resources: [], gateway: { id: 'gw', baseUrl },
-});
+}));
 
 describe('a person across sources in patient reports', () => {
   it('collects every reference\'s events in log order, each once', async () => {

@@ -11,24 +11,9 @@ import { canonicalAuditEvent, type AuditInput } from '../../../src/audit/audit-e
 import { leafHash } from '../../../src/audit/merkle.js';
 import { MerkleTree } from '../../../src/audit/merkle-tree.js';
 import type { Report, ReportRow } from '../../../src/audit/reports/report-model.js';
+import { auditInput } from '../../support/audit-input.js';
 
-const base: AuditInput = {
-  eventId: '',
-  recorded: Date.UTC(2026, 0, 5, 9, 30, 0),
-  requestId: 'req-0',
-  traceId: '0af7651916cd43dd8448eb211c80319c',
-  method: 'GET',
-  interaction: { kind: 'read', resourceType: 'Observation' },
-  path: '/Observation/obs-1',
-  query: '',
-  status: 200,
-  clientGone: false,
-  clientAddress: '10.0.0.7',
-  who: { subject: 'dr-who', issuer: 'https://idp.example.org', fhirUser: 'Practitioner/prac-01', clientId: 'ehr-app', tokenId: 'tok-hash', purposeOfUse: 'TREAT', organization: 'Organization/org-01' },
-  decision: { permitted: 1, denied: 0, rules: ['grant'], grantIds: ['0xgrant1'], patients: ['pat-1'], breakGlass: false },
-  resources: ['Observation/obs-1/_history/3'],
-  gateway: { id: 'gw-1', baseUrl: 'http://gw.example.org/fhir' },
-};
+const base: AuditInput = auditInput({ eventId: '', recorded: Date.UTC(2026, 0, 5, 9, 30, 0), requestId: 'req-0' });
 
 const uuid = (n: number) => `6f1c1f1e-1111-4222-8333-${String(n).padStart(12, '0')}`;
 
