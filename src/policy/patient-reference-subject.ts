@@ -30,7 +30,7 @@ export function subjectOfReference(pseudonyms: Pseudonymizer, directories: Reado
     const sourceId = match[1] ?? DEFAULT_SOURCE_ID;
     const directory = directories.get(sourceId);
     if (!directory) throw new CustosError('INVALID_REQUEST', `there is no source "${sourceId}"`);
-    await directory.prepare([match[2]!]);
+    await directory.prepare?.([match[2]!]);
     return directory.subjectOf(match[2]!);
   };
 }

@@ -8,7 +8,8 @@
  * Decisions are synchronous (a search page decides hundreds of entries from memory), so the
  * identifiers of the patients an answer touches are resolved first (`prepare`), through the source
  * and a cache; a patient not resolved by then gets a subject no grant can name, i.e. is denied
- * (fail closed). Without an identifier system `prepare` returns undefined: no promise, no cost.
+ * (fail closed). Without an identifier system there is no `prepare`: the request path does not even
+ * collect the patients to resolve.
  */
 import type { Bytes32 } from './consent-model.js';
 import type { Pseudonymizer } from './pseudonym.js';
@@ -18,8 +19,8 @@ export const DEFAULT_SOURCE_ID = 'default';
 export interface SubjectDirectory {
   /** The consent subject of one of this source's patients (memory only). */
   subjectOf(patientId: string): Bytes32;
-  /** Resolves the subjects of these patients; undefined when every one is known already. */
-  prepare(patientIds: Iterable<string>): Promise<void> | undefined;
+  /** Resolves the subjects of these patients; undefined when every one is known already. Absent: nothing ever needs resolving. */
+  readonly prepare?: (patientIds: Iterable<string>) => Promise<void> | undefined;
 }
 
 /** The text a per-source subject pseudonym is computed from (and what grants name). */
@@ -45,7 +46,6 @@ export function perSourceSubjects(pseudonyms: Pseudonymizer, sourceId: string, m
       }
       return subject;
     },
-    prepare: () => undefined,
   };
 }
 
@@ -74,7 +74,7 @@ export interface IdentifierSubjectsOptions {
 }
 
 /** With an identifier system: the subject follows the patient's identifier, resolved and cached. */
-export function identifierSubjects(options: IdentifierSubjectsOptions): SubjectDirectory {
+export function identifierSubjects(options: IdentifierSubjectsOptions): Required<SubjectDirectory> {
   const { pseudonyms, sourceId, system, lookup, cache, ttlSeconds } = options;
   const maxEntries = options.maxEntries ?? 100_000;
   const now = options.nowMs ?? Date.now;

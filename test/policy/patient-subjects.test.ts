@@ -29,7 +29,7 @@ describe('patient subjects', () => {
     assert.equal(perSourceSubjects(pseudonyms, 'default').subjectOf('pat-1'), pseudonyms.of('subject', 'Patient/pat-1'));
     assert.equal(perSourceSubjects(pseudonyms, 'clinic').subjectOf('pat-1'), pseudonyms.of('subject', sourcePatientKey('clinic', 'pat-1')));
     assert.notEqual(perSourceSubjects(pseudonyms, 'clinic').subjectOf('pat-1'), perSourceSubjects(pseudonyms, 'default').subjectOf('pat-1'), 'the same id in two sources is two patients');
-    assert.equal(perSourceSubjects(pseudonyms, 'default').prepare(['pat-1']), undefined, 'nothing to resolve: no promise');
+    assert.equal(perSourceSubjects(pseudonyms, 'default').prepare, undefined, 'nothing to resolve: no prepare step on the request path');
   });
 
   it('with an identifier system, two sources\' ids of one person meet on one subject; resolved once', async () => {

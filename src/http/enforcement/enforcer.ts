@@ -50,7 +50,8 @@ export interface Enforcer {
 export function createEnforcer(options: EnforcerOptions): Enforcer {
   const subjects = options.subjects ?? perSourceSubjects(options.pseudonyms, DEFAULT_SOURCE_ID);
   const subjectOf = (patientId: string) => subjects.subjectOf(patientId);
-  const prepareSubjects = (patientIds: Iterable<string>) => subjects.prepare(patientIds);
+  // Only directories that resolve identifiers have a prepare step; the others cost nothing per request.
+  const prepareSubjects = subjects.prepare;
   const now = options.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
   // Actors are frozen and shared by the requests of one token and purpose (authenticator.ts),
   // so their grantee pseudonyms are computed once per token.
@@ -75,7 +76,7 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
         compartment: options.compartment,
         consents: options.consents,
         subjectOf,
-        prepareSubjects,
+        ...(prepareSubjects ? { prepareSubjects } : {}),
         ...(options.foreignSource ? { foreignSource: options.foreignSource } : {}),
         now: now(),
         ...(breakGlass?.patient !== undefined ? { breakGlassPatient: breakGlass.patient } : breakGlass ? { breakGlassOnlyPatient: true } : {}),
