@@ -107,7 +107,9 @@ export function issueFromAjv(error: ErrorObject, base: string, resourceType: str
   switch (error.keyword) {
     case 'additionalProperties': {
       const name = String(error.params['additionalProperty']);
-      if (!ELEMENT_NAME.test(name)) {
+      // A property name is the client's text: only a plain element-like name is repeated (no digits,
+      // which is where dates, record numbers and phone numbers would show).
+      if (!ELEMENT_NAME.test(name) || /[0-9]/.test(name) || name.length > 40) {
         return { severity: 'error', code: 'structure', expression, message: `A property whose name is not a FHIR element name is not allowed in ${definition}` };
       }
       return { severity: 'error', code: 'structure', expression: `${expression}.${fhirName(name)}`, message: `Unknown element "${name}": FHIR R4 ${definition} has no element of that name` };

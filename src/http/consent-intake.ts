@@ -48,21 +48,22 @@ export function refuseSelfGrant(caller: ConsentCaller, grantees: readonly string
 }
 
 export async function recordConsentResource(deps: ConsentIntakeDeps, caller: ConsentCaller, consent: unknown): Promise<RecordedConsent> {
-  return prepareConsentResource(deps, caller, consent).commit();
+  return (await prepareConsentResource(deps, caller, consent)).commit();
 }
 
 /**
- * Checks everything that can be checked without the chain (who, what, translation), so a FHIR
- * write can be refused before it reaches the upstream; `commit` then records the grants.
+ * Checks everything that can be checked without the chain (who, what, translation, and whose
+ * consent it is: the subject is resolved here, through the source when identity spans sources), so
+ * a FHIR write can be refused before it reaches the upstream; `commit` then records the grants.
  */
-export function prepareConsentResource(deps: ConsentIntakeDeps, caller: ConsentCaller, consent: unknown): { commit(): Promise<RecordedConsent> } {
+export async function prepareConsentResource(deps: ConsentIntakeDeps, caller: ConsentCaller, consent: unknown): Promise<{ commit(): Promise<RecordedConsent> }> {
   if (!isRegistrar(caller)) throw new CustosError('INSUFFICIENT_SCOPE', `recording consent needs the scope ${REGISTRAR_SCOPES.join(' or ')}`);
   const translated = consentToGrants(consent, deps.pseudonyms, deps.nowSeconds());
   refuseSelfGrant(caller, translated.actors);
+  const subject = deps.subjectOf ? await deps.subjectOf(translated.patient) : undefined;
   return {
     async commit() {
       const grants = [];
-      const subject = deps.subjectOf ? await deps.subjectOf(translated.patient) : undefined;
       for (const [i, input] of translated.grants.entries()) {
         const receipt = await deps.ledger.grant(subject ? { ...input, subject } : input);
         grants.push({ id: receipt.grantId, actor: translated.actors[i]!, transactionHash: receipt.transactionHash, blockNumber: receipt.blockNumber });

@@ -118,7 +118,7 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
         interaction = refineBundleInteraction(interaction, parsed);
         context.interaction = interaction;
         if (consentIntake && actor && interaction.kind === 'create' && interaction.resourceType === 'Consent' && isRegistrar(callerOf(actor))) {
-          pendingConsent = prepareConsentResource(consentIntake, callerOf(actor), parsed); // refused here if invalid
+          pendingConsent = await prepareConsentResource(consentIntake, callerOf(actor), parsed); // refused here if invalid
         }
       } else {
         const form = parseFormBody(body);
@@ -208,6 +208,15 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
   async function finish(req: IncomingMessage, res: ServerResponse, context: RequestContext, answer: Answer | undefined, error: unknown): Promise<void> {
     const requestId = context.requestId;
     let mapped: MappedError | undefined;
+    if (answer && context.xml) {
+      // Here, once the format is final (a form body's _format is read late), and before the audit.
+      try {
+        answer = { ...answer, result: asXmlResult(answer.result) };
+      } catch (conversionError) {
+        answer = undefined;
+        error = conversionError;
+      }
+    }
     if (!answer) {
       mapped = mapError(isUndiciError(error) ? toUpstreamError(error, config.upstream) : error, requestId);
       if (mapped.code === 'INTERNAL' && !context.clientGone) logger.error({ requestId, err: error }, 'unexpected error');
@@ -261,7 +270,9 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
     try {
       context = createRequestContext(req, contextOptions);
     } catch (error) {
-      void finish(req, res, fallbackContext(req), undefined, error);
+      finish(req, res, fallbackContext(req), undefined, error).catch(() => {
+        if (!res.headersSent) res.destroy();
+      });
       return;
     }
     // Cancelled only when the client goes away before the answer is complete.
@@ -278,7 +289,6 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
     } catch (error) {
       handled = Promise.reject(error);
     }
-    if (context.xml) handled = handled.then((answer) => (context.xml ? { ...answer, result: asXmlResult(answer.result) } : answer));
     handled.then(
       (answer) => finish(req, res, context, answer, undefined),
       (error: unknown) => finish(req, res, context, undefined, error),

@@ -120,7 +120,13 @@ function headerText(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-/** The client's address as its audit event names it (behind a trusted proxy: the first X-Forwarded-For hop). */
+/**
+ * The client's address as its audit event (and the unauthenticated-request limit) names it. Behind
+ * the trusted proxy it is the last X-Forwarded-For hop, the one that proxy appended: earlier hops
+ * are whatever the client chose to send, and trusting them would let anyone pick the address
+ * written into the log (and a fresh rate-limit bucket per request).
+ */
 export function auditedAddress(context: RequestContext): string {
-  return context.forwardedFor?.split(',')[0]?.trim() || context.clientAddress;
+  const hops = context.forwardedFor?.split(',');
+  return hops?.[hops.length - 1]?.trim() || context.clientAddress;
 }

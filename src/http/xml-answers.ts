@@ -1,7 +1,8 @@
 /**
  * FHIR XML for clients that ask for it (`_format=xml`, `Accept: application/fhir+xml`). The
  * upstream is always spoken to in JSON and enforcement only ever sees JSON: requests are converted
- * on the way in, the filtered answer on the way out, once it has been decided (and audited).
+ * on the way in, the filtered answer on the way out, once it has been decided (just before its
+ * audit event, so a conversion failure is audited as the failure it is).
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { isJsonMediaType } from '../fhir/format.js';
@@ -19,8 +20,8 @@ export function xmlRequestBody(body: Buffer): { parsed: Record<string, unknown>;
 /** The answer in XML; bodies that are not FHIR JSON (Binary content, empty bodies) pass unchanged. */
 export function asXmlResult(result: ExecutionResult): ExecutionResult {
   const type = result.headers['content-type'];
-  if (result.body.length === 0 || !isJsonMediaType(typeof type === 'string' ? type : undefined)) return result;
-  const json = result.json ?? (JSON.parse(result.body.toString('utf8')) as Record<string, unknown>);
+  if (result.json === undefined || !isJsonMediaType(typeof type === 'string' ? type : undefined)) return result;
+  const json = result.json;
   const headers: IncomingHttpHeaders = { ...result.headers, 'content-type': FHIR_XML_CONTENT_TYPE, vary: 'Accept' };
   return { ...result, headers, body: Buffer.from(fhirJsonToXml(json)) };
 }

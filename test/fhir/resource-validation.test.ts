@@ -203,3 +203,11 @@ describe('validationOutcome', () => {
     assert.deepEqual(validate(outcome), []);
   });
 });
+
+describe('resource validation: property names that look like personal data', () => {
+  it('does not repeat a property name carrying digits (a date, a record number)', () => {
+    const issues = createResourceValidator().validate({ resourceType: 'Patient', JaneDoe19610423: 1 });
+    assert.ok(issues.length > 0);
+    assert.ok(!JSON.stringify(issues).includes('19610423'), JSON.stringify(issues));
+  });
+});

@@ -22,10 +22,10 @@ async function agentAddress(store: MemoryAuditStore): Promise<string> {
 }
 
 describe('audit trail (pipeline step)', () => {
-  it('records the client behind a trusted proxy by its X-Forwarded-For address, else the socket', async () => {
+  it('records the client behind a trusted proxy by the X-Forwarded-For hop the proxy appended (not one the client forged), else the socket', async () => {
     const store = new MemoryAuditStore();
     const trail = createAuditTrail(new AuditRecorder(store, { maxBatch: 10, maxPending: 10, retryAfterSeconds: 1 }), { id: 'gw', baseUrl: 'http://gw/fhir' });
-    await trail.commit(context({ forwardedFor: '203.0.113.7, 10.0.0.9' }), { method: 'GET', status: 401, failure: 'UNAUTHENTICATED' });
+    await trail.commit(context({ forwardedFor: '198.51.100.66, 203.0.113.7' }), { method: 'GET', status: 401, failure: 'UNAUTHENTICATED' });
     assert.equal(await agentAddress(store), '203.0.113.7');
     await trail.commit(context(), { method: 'GET', status: 401, failure: 'UNAUTHENTICATED' });
     assert.equal(await agentAddress(store), '10.0.0.9');

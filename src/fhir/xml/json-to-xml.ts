@@ -9,7 +9,7 @@
 import { SaxesParser } from 'saxes';
 import { CustosError } from '../../errors.js';
 import { preloadFhirXmlModel, type FhirXmlModel, type Slot, type TypeModel } from './model.js';
-import { FHIR_NS, XHTML_NS, escapeAttribute, isXmlText } from './xml-text.js';
+import { FHIR_NS, XHTML_NS, escapeAttribute, isXmlText, safeName } from './xml-text.js';
 
 const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
 
@@ -183,9 +183,6 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Keys and type names are echoed in messages; keep them short and plain. */
-function safeName(name: string): string {
-  return name.replace(/[^A-Za-z0-9_]/g, '?').slice(0, 64);
-}
 
 function fail(path: string, problem: string): never {
   throw new CustosError('UPSTREAM_BAD_RESPONSE', `the upstream's answer cannot be sent as FHIR XML: ${problem} (at ${path})`, { element: path.slice(0, 200) });

@@ -27,3 +27,12 @@ export function escapeAttribute(value: string): string {
 export function isXmlText(value: string): boolean {
   return !NOT_XML_CHAR.test(value);
 }
+
+/**
+ * A name taken from a body, as error messages may repeat it: plain characters only, short, and
+ * digits masked (where a date, a record number or a phone number would show), so an element or
+ * attribute name the client made up cannot carry personal data into a message or a log.
+ */
+export function safeName(name: string, max = 64): string {
+  return name.replace(/[^A-Za-z0-9_.:-]/g, '?').replace(/[0-9]/g, '#').slice(0, max);
+}

@@ -13,7 +13,7 @@
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { CustosError } from '../../errors.js';
 import { preloadFhirXmlModel, type FhirXmlModel, type Slot, type TypeModel } from './model.js';
-import { FHIR_NS, XHTML_NS } from './xml-text.js';
+import { FHIR_NS, XHTML_NS, safeName } from './xml-text.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -101,7 +101,8 @@ class XmlReader {
       const message = error instanceof Error ? error.message : String(error);
       const at = /^(\d+):(\d+): (.*)$/s.exec(message);
       const details = at ? { line: Number(at[1]), column: Number(at[2]) + 1 } : undefined;
-      const what = (at ? at[3]! : message).slice(0, 200);
+      // What follows the parser's ": " is a name taken from the body (`unclosed tag: X`).
+      const what = (at ? at[3]! : message).slice(0, 200).replace(/: (.*)$/s, (_, name: string) => `: ${safeName(name)}`);
       throw new CustosError('INVALID_REQUEST', `the XML body is not well-formed: ${what}${at ? ` (line ${at[1]}, column ${Number(at[2]) + 1})` : ''}`, details);
     }
     if (!this.result) this.fail('the XML body holds no FHIR resource');
@@ -267,7 +268,4 @@ function tidyPrimitiveArrays(obj: JsonObject, names: ReadonlySet<string>): void 
   }
 }
 
-/** Element names are echoed in messages; keep them short and plain. */
-function safeName(name: string, max = 64): string {
-  return name.replace(/[^A-Za-z0-9_.:-]/g, '?').slice(0, max);
-}
+

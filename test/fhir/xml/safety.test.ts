@@ -48,6 +48,8 @@ describe('FHIR XML parsing safety', () => {
       },
     );
     refused('<Patient xmlns="http://hl7.org/fhir"><id value="a"/>', /not well-formed: unclosed tag: Patient/);
+    refused('<Patient xmlns="http://hl7.org/fhir"><Doe19610423><id value="a"/></Patient>', /not valid FHIR R4: <Doe#+> is not an element of Patient/);
+    assert.throws(() => fhirXmlToJson('<Patient xmlns="http://hl7.org/fhir"><Doe19610423><id value="a"/></Patient>'), (e: Error) => !e.message.includes('19610423'));
     refused('<Patient xmlns="http://hl7.org/fhir"><id value="a></Patient>', /not well-formed/);
     refused('<Patient xmlns="http://hl7.org/fhir" xmlns="http://hl7.org/fhir"/>', /not well-formed: duplicate attribute/);
     refused('{"resourceType":"Patient"}', /not well-formed/);
