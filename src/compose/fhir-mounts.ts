@@ -203,19 +203,23 @@ function unauthenticatedLimits(config: CustosConfig, deps: FhirMountDeps, baseUr
   if (config.server.unauthenticatedPerSecond <= 0) return undefined;
   const limiter = new UnauthenticatedLimiter({ perSecond: config.server.unauthenticatedPerSecond, burst: config.server.unauthenticatedBurst });
   const trail = createAuditTrail(deps.recorder, { id: deps.instanceId, baseUrl });
-  const summarize = async () => {
-    for (const [address, refused] of limiter.takeRefused()) {
-      await trail.summarizeRefused(address, refused).catch((error: unknown) => {
-        deps.logger.warn({ code: (error as { code?: unknown }).code, refused }, 'the summary of rate-limited requests could not be recorded');
-      });
-    }
-  };
+  let running: Promise<void> | undefined;
+  const summarize = () => (running ??= Promise.all(limiter.takeRefused().map(([address, refused]) =>
+    trail.summarizeRefused(address, refused).catch((error: unknown) => {
+      // Not lost: counted again into the next summary.
+      limiter.restore(address, refused);
+      deps.logger.warn({ code: (error as { code?: unknown }).code, refused }, 'the summary of rate-limited requests could not be recorded yet');
+    }),
+  )).then(() => {
+    running = undefined;
+  }));
   const timer = setInterval(() => void summarize(), 1000);
   timer.unref();
   return {
     limiter,
     async close() {
       clearInterval(timer);
+      await running;
       await summarize();
     },
   };

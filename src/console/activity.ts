@@ -9,6 +9,7 @@
  * `truncated`. A store-side count (SQL `GROUP BY` / the file index) is the way to scale it.
  */
 import type { AuditSearch, StoredAuditEvent } from '../audit/store.js';
+import { AUDIT_PHASE_SYSTEM } from '../audit/audit-event.js';
 
 export interface ActivityRange {
   /** Unix ms, inclusive. */
@@ -69,6 +70,7 @@ export async function countActivity(
         break;
       }
       scanned++;
+      if (isAttempt(event)) continue; // a change's write-ahead event: its final event is counted
       const slot = counts[Math.min(range.buckets - 1, Math.max(0, Math.floor((event.facts.recorded - range.from) / width)))]!;
       slot.total++;
       if (event.facts.outcome >= 8) slot.failed++;
@@ -91,4 +93,11 @@ export async function countActivity(
 function isRefusal(event: StoredAuditEvent): boolean {
   const status = OUTCOME_DESC.exec(event.canonical.toString('utf8'))?.[1];
   return status === '401' || status === '403';
+}
+
+const ATTEMPT_MARK = Buffer.from(`"system":"${AUDIT_PHASE_SYSTEM}"`);
+
+/** A write-ahead attempt event (audit-event.ts `phase`): the only events with the audit-phase subtype. */
+function isAttempt(event: StoredAuditEvent): boolean {
+  return event.canonical.includes(ATTEMPT_MARK);
 }

@@ -325,6 +325,10 @@ function sendResult(res: ServerResponse, result: ExecutionResult, rewriter: Base
   const headers = clientResponseHeaders(result.headers as Record<string, string | string[] | undefined>, rewriter);
   if (extraHeaders) Object.assign(headers, extraHeaders);
   headers['x-request-id'] = requestId;
+  // The answer's format follows Accept (JSON or XML): caches must key on it.
+  const vary = headers['vary'];
+  if (vary === undefined) headers['vary'] = 'Accept';
+  else if (!/\baccept\b/i.test(String(vary))) headers['vary'] = `${String(vary)}, Accept`;
   const body = result.body.length > 0 ? rewriter.rewriteBuffer(result.body) : result.body;
   if (body.length === 0) delete headers['content-type'];
   headers['content-length'] = body.length;

@@ -22,6 +22,6 @@ export function asXmlResult(result: ExecutionResult): ExecutionResult {
   const type = result.headers['content-type'];
   if (result.json === undefined || !isJsonMediaType(typeof type === 'string' ? type : undefined)) return result;
   const json = result.json;
-  const headers: IncomingHttpHeaders = { ...result.headers, 'content-type': FHIR_XML_CONTENT_TYPE, vary: 'Accept' };
+  const headers: IncomingHttpHeaders = { ...result.headers, 'content-type': FHIR_XML_CONTENT_TYPE };
   return { ...result, headers, body: Buffer.from(fhirJsonToXml(json)) };
 }

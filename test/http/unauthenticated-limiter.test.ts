@@ -26,4 +26,18 @@ describe('unauthenticated request limit', () => {
     for (let i = 0; i < 1000; i++) limiter.admit(`10.1.${i >> 8}.${i & 255}`);
     assert.deepEqual(limiter.takeRefused().filter(([a]) => a === 'flooder'), [['flooder', 1]]);
   });
+
+  it('addresses cycled to escape the limit share one bucket once the table is full; refusals are put back when a summary fails', () => {
+    const limiter = new UnauthenticatedLimiter({ perSecond: 1, burst: 1, maxAddresses: 10, now: () => 0 });
+    for (let i = 0; i < 10; i++) {
+      limiter.admit(`10.2.0.${i}`);
+      limiter.admit(`10.2.0.${i}`); // each full bucket has a refusal to report
+    }
+    const fresh = Array.from({ length: 5 }, (_, i) => limiter.admit(`10.3.0.${i}`));
+    assert.deepEqual(fresh, [true, false, false, false, false], 'one shared bucket, not five fresh ones');
+    const reported = limiter.takeRefused();
+    assert.equal(reported.reduce((n, [, r]) => n + r, 0), 14);
+    limiter.restore('10.2.0.0', 1);
+    assert.deepEqual(limiter.takeRefused(), [['10.2.0.0', 1]], 'reported again next time');
+  });
 });

@@ -31,6 +31,7 @@ describe('XML clients', () => {
       const text = await response.text();
       assert.equal(response.status, 200);
       assert.match(response.headers.get('content-type') ?? '', /^application\/fhir\+xml/);
+      assert.match(response.headers.get('vary') ?? '', /Accept/, 'caches key on the negotiated format');
       assert.match(text, /^<\?xml[^>]*\?>\s*<Patient xmlns="http:\/\/hl7.org\/fhir">/);
       assert.deepEqual(fhirXmlToJson(text), json);
     }
@@ -43,6 +44,16 @@ describe('XML clients', () => {
     assert.ok(!text.includes(sample.url), 'no upstream URL');
     assert.ok(text.includes(`<url value="${gateway.fhirBaseUrl}/Observation?`), 'links point at the gateway');
     assert.deepEqual(fhirXmlToJson(text), json);
+  });
+
+  it('a search posted as a form with _format=xml is answered in XML', async () => {
+    const response = await fetch(`${gateway.fhirBaseUrl}/Observation/_search`, {
+      method: 'POST', headers: { ...gateway.auth, 'content-type': 'application/x-www-form-urlencoded' }, body: 'subject=Patient/pat-001&_count=2&_format=xml',
+    });
+    const text = await response.text();
+    assert.equal(response.status, 200, text);
+    assert.match(response.headers.get('content-type') ?? '', /^application\/fhir\+xml/);
+    assert.equal((fhirXmlToJson(text) as { resourceType: string }).resourceType, 'Bundle');
   });
 
   it('an XML create reaches the JSON-only upstream as JSON and is stored faithfully', async () => {

@@ -3,6 +3,7 @@
  * made of. Pure and tolerant: a field that is missing reads as empty, never throws, so a verifier
  * can re-derive rows from any event it is given.
  */
+import { AUDIT_PHASE_SYSTEM, DECISION_RULE_SYSTEM } from '../audit-event.js';
 import { patientReferenceAt } from '../patient-reference.js';
 
 export interface EventFacts {
@@ -75,7 +76,7 @@ export function eventFacts(index: number, event: Json): EventFacts {
       if (arr(entity['detail']).some((d) => str(d['type']) === 'withheld')) withheld.push(reference);
     }
     else if (role === '4') resources.push(str(what['reference']).replace(/\/_history\/.*$/, ''));
-    else if (str(obj(what['identifier'])['system']) === 'urn:custos:decision-rule') rules = str(obj(what['identifier'])['value']);
+    else if (str(obj(what['identifier'])['system']) === DECISION_RULE_SYSTEM) rules = str(obj(what['identifier'])['value']);
   }
   const purposes: string[] = [];
   let breakGlass = false;
@@ -92,7 +93,7 @@ export function eventFacts(index: number, event: Json): EventFacts {
     recorded: str(event['recorded']),
     action: str(event['action']),
     interaction: codeOf(arr(event['subtype'])[0]),
-    attempt: arr(event['subtype']).some((c) => str(c['system']) === 'urn:custos:audit-phase' && str(c['code']) === 'attempt'),
+    attempt: arr(event['subtype']).some((c) => str(c['system']) === AUDIT_PHASE_SYSTEM && str(c['code']) === 'attempt'),
     outcome: Number(str(event['outcome']) || '0'),
     outcomeDesc: str(event['outcomeDesc']),
     actor,
