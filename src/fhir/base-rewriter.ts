@@ -75,14 +75,19 @@ export class BaseRewriter {
     const parts: Buffer[] = [];
     let pos = 0;
     let holdFrom = final ? data.length : Math.max(0, data.length - this.holdBack);
+    // Where each needle next occurs at or after `pos` (-1: nowhere more). A needle is searched
+    // again only once `pos` has passed its last hit, so a needle that never occurs (the escaped
+    // form, usually) costs one scan of the body, not one per match of the others.
+    const next = this.needles.map((n) => data.indexOf(n.from, 0));
     for (;;) {
       let at = -1;
       let needle = this.needles[0]!;
-      for (const candidate of this.needles) {
-        const found = data.indexOf(candidate.from, pos);
+      for (let i = 0; i < next.length; i++) {
+        let found = next[i]!;
+        if (found >= 0 && found < pos) next[i] = found = data.indexOf(this.needles[i]!.from, pos);
         if (found >= 0 && (at < 0 || found < at)) {
           at = found;
-          needle = candidate;
+          needle = this.needles[i]!;
         }
       }
       if (at < 0) break;
