@@ -9,9 +9,15 @@ export const MAX_LISTED_RESOURCES = 1000;
 
 export function returnedResources(json: unknown, location: string | undefined): string[] {
   const out: string[] = [];
+  const seen = new Set<string>(); // a search page can list up to 1,000: no quadratic de-duplication
+  const add = (ref: string | undefined) => {
+    if (ref && !seen.has(ref)) {
+      seen.add(ref);
+      out.push(ref);
+    }
+  };
   if (location) {
-    const ref = referenceFromLocation(location);
-    if (ref) out.push(ref);
+    add(referenceFromLocation(location));
   }
   if (!json || typeof json !== 'object' || Array.isArray(json)) return out;
   const resource = json as Record<string, unknown>;
@@ -25,13 +31,12 @@ export function returnedResources(json: unknown, location: string | undefined): 
         const fromResource = inner ? referenceOf(inner as Record<string, unknown>) : undefined;
         const responseLocation = (e?.['response'] as { location?: unknown } | undefined)?.location;
         const ref = fromResource ?? (typeof responseLocation === 'string' ? referenceFromLocation(responseLocation) : undefined);
-        if (ref && !out.includes(ref)) out.push(ref);
+        add(ref);
       }
     }
     return out;
   }
-  const ref = referenceOf(resource);
-  if (ref && !out.includes(ref)) out.push(ref);
+  add(referenceOf(resource));
   return out;
 }
 

@@ -73,8 +73,10 @@ export async function composeAudit(config: CustosConfig, anchor: AuditAnchorPort
     async close() {
       await recorder.drain();
       await log.catchUp().catch(() => undefined);
-      await Promise.race([anchoring.tick(), new Promise((r) => setTimeout(r, 2000).unref())]);
-      await anchoring.stop();
+      // One last anchoring round, bounded as a whole (a round in flight included): a chain that does
+      // not answer must not hold the shutdown; what is left unanchored is anchored at the next start.
+      const deadline = new Promise((r) => setTimeout(r, 2000).unref());
+      await Promise.race([anchoring.tick().then(() => anchoring.stop()), deadline]);
       await log.stop();
       await store.close();
     },

@@ -35,6 +35,10 @@ export async function readAnchoredCheckpoints(rpcUrl: string, contractAddress: s
       });
     }
     return { chainId, contract: contractAddress, checkpoints };
+  } catch (error) {
+    if (error instanceof CustosError) throw error;
+    // ethers' messages quote the request, URL included (which may carry an API key): say what failed, not that.
+    throw new CustosError('LEDGER_UNAVAILABLE', `reading the anchored checkpoints from ${safeUrl(rpcUrl)} failed (${(error as { code?: unknown }).code ?? 'error'}); is ${contractAddress} the AuditAnchor contract?`);
   } finally {
     provider.destroy();
   }
