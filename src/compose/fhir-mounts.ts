@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { redisSubjectCache } from '../adapters/store/redis-subject-cache.js';
 import { sourceIdentifierLookup } from '../adapters/upstream/patient-identifier-lookup.js';
 import { patientIdsWithIdentifier } from '../adapters/upstream/patients-by-identifier.js';
+import { internalGet } from '../fhir/upstream-json.js';
 import { routeByType } from '../adapters/upstream/type-routed-source.js';
 import type { Authenticator } from '../adapters/identity/authenticator.js';
 import type { CustosConfig } from '../config/types.js';
@@ -164,10 +165,9 @@ function routedResourceEntries(types: Readonly<Record<string, string>>, sources:
     for (const id of new Set(Object.values(types))) {
       const source = sources.byId.get(id)!.source;
       try {
-        const response = await source.send({ method: 'GET', path: '/metadata', query: '', headers: { accept: 'application/fhir+json' } });
-        const raw = await response.body.collect();
-        if (response.status !== 200) continue;
-        const statement = JSON.parse(raw.toString('utf8')) as { rest?: Array<{ resource?: Array<Record<string, unknown>> }> };
+        const answer = await internalGet(source, '/metadata', '', {}, 8 << 20);
+        if (answer.status !== 200 || !answer.json) continue;
+        const statement = answer.json as { rest?: Array<{ resource?: Array<Record<string, unknown>> }> };
         for (const entry of statement.rest?.[0]?.resource ?? []) {
           if (types[String(entry['type'])] === id) entries.set(String(entry['type']), entry);
         }

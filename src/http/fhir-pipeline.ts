@@ -27,7 +27,7 @@ import { mapError, sendOperationOutcome, type MappedError } from './error-mapper
 import { runBatch, guardTransaction } from './enforcement/batch-runner.js';
 import type { Enforcer } from './enforcement/enforcer.js';
 import { executeInteraction, type ExecutionResult } from './enforcement/interaction-executor.js';
-import { collectAnswer } from './enforcement/upstream-json.js';
+import { collectAnswer } from '../fhir/upstream-json.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './header-hygiene.js';
 import { auditedAddress, createRequestContext, fallbackContext, publicOrigin, type ContextOptions, type RequestContext } from './request-context.js';
 import { hasRequestBody, readRequestBody } from './request-body.js';

@@ -5,6 +5,7 @@
  * failure rejects, so the request fails rather than being decided on a guess.
  */
 import { CustosError } from '../../errors.js';
+import { internalGet } from '../../fhir/upstream-json.js';
 import type { FhirSource } from '../../fhir/upstream.js';
 import type { IdentifierLookup } from '../../policy/patient-subjects.js';
 
@@ -13,26 +14,12 @@ const LIMIT = 1 << 20;
 
 export function sourceIdentifierLookup(source: FhirSource, system: string, headers: Record<string, string> = {}): IdentifierLookup {
   const readOne = async (id: string): Promise<string | null> => {
-    const response = await source.send({
-      method: 'GET',
-      path: `/Patient/${encodeURIComponent(id)}`,
-      query: '',
-      headers: { ...headers, accept: 'application/fhir+json' },
-    });
-    if (response.status === 404 || response.status === 410) {
-      response.body.discard();
-      return null;
+    const answer = await internalGet(source, `/Patient/${encodeURIComponent(id)}`, '', headers, LIMIT);
+    if (answer.status === 404 || answer.status === 410) return null;
+    if (answer.status !== 200 || !answer.json) {
+      throw new CustosError('UPSTREAM_BAD_RESPONSE', `the source "${source.id}" did not show a patient's record (status ${answer.status}), so whose consent applies cannot be decided`);
     }
-    const raw = await response.body.collect();
-    if (response.status !== 200 || raw.length > LIMIT) {
-      throw new CustosError('UPSTREAM_BAD_RESPONSE', `the source "${source.id}" did not show a patient's record (status ${response.status}), so whose consent applies cannot be decided`);
-    }
-    let patient: { resourceType?: unknown; identifier?: unknown };
-    try {
-      patient = JSON.parse(raw.toString('utf8')) as typeof patient;
-    } catch {
-      throw new CustosError('UPSTREAM_BAD_RESPONSE', `the source "${source.id}" answered a Patient read with something that is not JSON`);
-    }
+    const patient = answer.json as { resourceType?: unknown; identifier?: unknown };
     if (patient.resourceType !== 'Patient' || !Array.isArray(patient.identifier)) return null;
     const values = patient.identifier
       .filter((i: { system?: unknown; value?: unknown; period?: { end?: unknown } }) => i?.system === system && typeof i.value === 'string' && i.value !== '' && !i.period?.end)

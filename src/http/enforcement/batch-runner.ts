@@ -23,7 +23,7 @@ import { deniedError } from '../../policy/response-filter.js';
 import { mapError } from '../error-mapper.js';
 import { entryError, readEntry, type BundleEntryRequest } from './bundle-entries.js';
 import { executeInteraction, internalHeaders, refuseReadOnly, type ExecutorDeps } from './interaction-executor.js';
-import { internalGet, type Json } from './upstream-json.js';
+import { internalGet, type Json } from '../../fhir/upstream-json.js';
 import { guardWrite, resolveCriteria } from './write-guard.js';
 
 export interface BundleContext {

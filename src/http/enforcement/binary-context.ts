@@ -9,7 +9,7 @@
 import { patientIdOfReference } from '../../fhir/patient-compartment.js';
 import type { FhirSource } from '../../fhir/upstream.js';
 import type { RequestAccess } from '../../policy/request-access.js';
-import { internalGet, type Json } from './upstream-json.js';
+import { internalGet, type Json } from '../../fhir/upstream-json.js';
 
 export interface BinaryContextDeps {
   readonly source: FhirSource;

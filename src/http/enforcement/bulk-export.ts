@@ -20,7 +20,7 @@ import type { RequestAccess } from '../../policy/request-access.js';
 import { deniedError } from '../../policy/response-filter.js';
 import { resolveBinaryContexts } from './binary-context.js';
 import type { ExecutionResult } from './interaction-executor.js';
-import { collectAnswer, first, type Json } from './upstream-json.js';
+import { collectAnswer, first, type Json } from '../../fhir/upstream-json.js';
 
 const POLL = '/$export-poll/';
 const FILE = '/$export-file/';

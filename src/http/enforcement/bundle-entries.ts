@@ -10,7 +10,7 @@ import { hasSearchCriteria, parseQuery, type QueryParams } from '../../fhir/quer
 import { splitPathSegments } from '../../fhir/request-path.js';
 import { checkScopes } from '../../policy/interaction-scope.js';
 import type { SmartScope } from '../../policy/identity/smart-scopes.js';
-import type { Json } from './upstream-json.js';
+import type { Json } from '../../fhir/upstream-json.js';
 
 export interface BundleEntryRequest {
   readonly index: number;

@@ -15,7 +15,7 @@ import type { RequestAccess } from '../../policy/request-access.js';
 import { filterGraphqlAnswer } from '../../policy/graphql-filter.js';
 import { deniedError, filterResponseBody } from '../../policy/response-filter.js';
 import { resolveBinaryContexts } from './binary-context.js';
-import { collectAnswer, type Json } from './upstream-json.js';
+import { collectAnswer, type Json } from '../../fhir/upstream-json.js';
 import { guardWrite } from './write-guard.js';
 
 export interface ExecutorDeps {

@@ -21,7 +21,7 @@ import type { FhirSource } from '../../fhir/upstream.js';
 import { deniedError } from '../../policy/response-filter.js';
 import type { RequestAccess } from '../../policy/request-access.js';
 import { resolveBinaryContexts } from './binary-context.js';
-import { internalGet, type Json } from './upstream-json.js';
+import { internalGet, type Json } from '../../fhir/upstream-json.js';
 
 export interface WriteRequest {
   readonly interaction: FhirInteraction;

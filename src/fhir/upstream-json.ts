@@ -6,9 +6,9 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
-import { CustosError } from '../../errors.js';
-import { isJsonMediaType } from '../../fhir/format.js';
-import type { FhirSource, UpstreamResponse } from '../../fhir/upstream.js';
+import { CustosError } from '../errors.js';
+import { isJsonMediaType } from './format.js';
+import type { FhirSource, UpstreamResponse } from './upstream.js';
 
 export type Json = Record<string, unknown>;
 
