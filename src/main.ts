@@ -17,12 +17,12 @@ import { createConsoleRouter } from './http/admin/console-routes.js';
 import { callerOf } from './http/consent-intake.js';
 import type { CustosConfig } from './config/types.js';
 import { loadPatientCompartment } from './fhir/patient-compartment.js';
-import { composeFhirMounts } from './compose/fhir-mounts.js';
+import { composeFhirMounts, FHIR_BASE, gatewayBaseUrl } from './compose/fhir-mounts.js';
 import { composeSources } from './compose/sources.js';
 import { startGatewayServer } from './http/gateway-server.js';
 import { createOpsApp } from './http/ops-app.js';
 
-export const FHIR_MOUNT_PATH = '/fhir';
+export const FHIR_MOUNT_PATH = FHIR_BASE;
 
 export interface RunningCustos {
   /** e.g. http://127.0.0.1:8080 */
@@ -70,7 +70,7 @@ export async function startCustos(config: CustosConfig, logger: Logger): Promise
       const actor = await identity.authenticator.authenticate(authorization, {});
       return { ...callerOf(actor), actor };
     };
-    const gatewayIdentity = { id: audit.instanceId, baseUrl: config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}${FHIR_MOUNT_PATH}` };
+    const gatewayIdentity = { id: audit.instanceId, baseUrl: gatewayBaseUrl(config, FHIR_MOUNT_PATH) };
     let shuttingDown = false;
     const server = await startGatewayServer({
       host: config.server.host,

@@ -15,7 +15,7 @@ import type { CustosConfig } from '../config/types.js';
 import type { PatientCompartment } from '../fhir/patient-compartment.js';
 import type { FhirSource } from '../fhir/upstream.js';
 import type { ConsentReader } from '../policy/access-decision.js';
-import { identifierSubjects, perSourceSubjects, DEFAULT_SOURCE_ID, type SubjectDirectory } from '../policy/patient-subjects.js';
+import { identifierSubjects, parseSourcePatient, perSourceSubjects, sourcePatientKey, DEFAULT_SOURCE_ID, type SubjectDirectory } from '../policy/patient-subjects.js';
 import { subjectOfReference, type SubjectOfReference } from '../policy/patient-reference-subject.js';
 import type { Pseudonymizer } from '../policy/pseudonym.js';
 import type { AuditRecorder } from '../audit/audit-recorder.js';
@@ -54,6 +54,14 @@ export interface FhirMounts {
   close(): Promise<void>;
 }
 
+/** Where the default source is served. */
+export const FHIR_BASE = '/fhir';
+
+/** A base as audit events name it (`source.site`): the public URL when configured, else the listening address. */
+export function gatewayBaseUrl(config: CustosConfig, mountPath: string): string {
+  return (config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}`) + mountPath;
+}
+
 export function composeFhirMounts(deps: FhirMountDeps): FhirMounts {
   const { config, sources } = deps;
   const cache = deps.redis ? redisSubjectCache(deps.redis) : undefined;
@@ -71,11 +79,13 @@ export function composeFhirMounts(deps: FhirMountDeps): FhirMounts {
   // A Consent written at a source's base names that source's patient.
   const intakeFor = (sourceId: string): ConsentIntakeDeps => ({
     ...deps.consentIntake,
-    subjectOf: (ref) => subjectOf(sourceId !== DEFAULT_SOURCE_ID && ref.startsWith('Patient/') ? `sources/${sourceId}/${ref}` : ref),
+    subjectOf: (ref) => {
+      const patient = parseSourcePatient(ref);
+      return subjectOf(patient && patient.sourceId === DEFAULT_SOURCE_ID ? sourcePatientKey(sourceId, patient.id) : ref);
+    },
   });
   const validateResource = resourceValidation(config.validation.mode, deps.logger);
-  const limits = unauthenticatedLimits(config, deps, (config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}`) + '/fhir');
-  const origin = `http://${config.server.host}:${config.server.port}`;
+  const limits = unauthenticatedLimits(config, deps, gatewayBaseUrl(config, FHIR_BASE));
   const policyBase = {
     operations: config.enforcement.operations,
     graphql: config.enforcement.graphql,
@@ -111,7 +121,7 @@ export function composeFhirMounts(deps: FhirMountDeps): FhirMounts {
       ...(readOnlySourceOf ? { readOnlySourceOf } : {}),
       ...(extra.sourceIdOf ? { sourceIdOf: extra.sourceIdOf } : {}),
     });
-    const gateway = { id: deps.instanceId, baseUrl: (config.server.publicUrl ?? origin) + mountPath };
+    const gateway = { id: deps.instanceId, baseUrl: gatewayBaseUrl(config, mountPath) };
     return createFhirPipeline({
       mountPath, source, config, logger: deps.logger, authenticator: deps.authenticator, enforcer,
       audit: createAuditTrail(deps.recorder, gateway),
@@ -131,7 +141,7 @@ export function composeFhirMounts(deps: FhirMountDeps): FhirMounts {
   const fallback = sources.defaultSource;
   let main: RequestHandler;
   if (routes.size === 0) {
-    main = pipeline('/fhir', fallback.source, 'default', readOnly(fallback));
+    main = pipeline(FHIR_BASE, fallback.source, DEFAULT_SOURCE_ID, readOnly(fallback));
   } else {
     const routed = routeByType(fallback.source, routes);
     const readOnlySourceOf = (path: string) => {
@@ -143,7 +153,7 @@ export function composeFhirMounts(deps: FhirMountDeps): FhirMounts {
       return [configured.source.baseUrl, configured.mountPath] as const;
     });
     const routedCapabilities = routedResourceEntries(config.routing.types, sources);
-    main = pipeline('/fhir', routed.source, 'default', readOnlySourceOf, { sourceIdOf: routed.sourceIdOf, otherBases, routed: routedCapabilities });
+    main = pipeline(FHIR_BASE, routed.source, DEFAULT_SOURCE_ID, readOnlySourceOf, { sourceIdOf: routed.sourceIdOf, otherBases, routed: routedCapabilities });
   }
   const system = config.patientIdentity.system;
   return {
@@ -232,14 +242,14 @@ function unauthenticatedLimits(config: CustosConfig, deps: FhirMountDeps, baseUr
  */
 function samePersonAcross(sources: ComposedSources, system: string) {
   return async (patient: string): Promise<readonly string[]> => {
-    const match = /^(?:sources\/([a-z0-9][a-z0-9-]{0,39})\/)?Patient\/([A-Za-z0-9\-.]{1,64})$/.exec(patient);
-    const home = sources.byId.get(match?.[1] ?? DEFAULT_SOURCE_ID);
-    if (!match || !home) return [];
-    const value = (await sourceIdentifierLookup(home.source, system)([match[2]!])).get(match[2]!);
+    const named = parseSourcePatient(patient);
+    const home = named && sources.byId.get(named.sourceId);
+    if (!named || !home) return [];
+    const value = (await sourceIdentifierLookup(home.source, system)([named.id])).get(named.id);
     if (!value) return []; // no identifier in the system: she is only this source's patient
     const found: string[] = [];
     for (const [id, { source }] of sources.byId) {
-      for (const pid of await patientIdsWithIdentifier(source, system, value)) found.push(id === DEFAULT_SOURCE_ID ? `Patient/${pid}` : `sources/${id}/Patient/${pid}`);
+      for (const pid of await patientIdsWithIdentifier(source, system, value)) found.push(sourcePatientKey(id, pid));
     }
     return [...new Set(found)];
   };

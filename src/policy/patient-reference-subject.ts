@@ -8,7 +8,7 @@
  */
 import { CustosError } from '../errors.js';
 import type { Bytes32 } from './consent-model.js';
-import { DEFAULT_SOURCE_ID, identifierKey, type SubjectDirectory } from './patient-subjects.js';
+import { identifierKey, parseSourcePatient, type SubjectDirectory } from './patient-subjects.js';
 import type { Pseudonymizer } from './pseudonym.js';
 
 export type SubjectOfReference = (reference: string) => Promise<Bytes32>;
@@ -25,12 +25,11 @@ export function subjectOfReference(pseudonyms: Pseudonymizer, directories: Reado
       if (given !== system || value === '') throw new CustosError('INVALID_REQUEST', `name the patient by an identifier of the system ${system} (Patient?identifier=${system}|{value})`);
       return pseudonyms.of('subject', identifierKey(system, value));
     }
-    const match = /^(?:sources\/([a-z0-9][a-z0-9-]{0,39})\/)?Patient\/([A-Za-z0-9\-.]{1,64})$/.exec(reference);
-    if (!match) throw new CustosError('INVALID_REQUEST', 'name the patient as Patient/{id}, sources/{source}/Patient/{id} or Patient?identifier={system}|{value}');
-    const sourceId = match[1] ?? DEFAULT_SOURCE_ID;
-    const directory = directories.get(sourceId);
-    if (!directory) throw new CustosError('INVALID_REQUEST', `there is no source "${sourceId}"`);
-    await directory.prepare?.([match[2]!]);
-    return directory.subjectOf(match[2]!);
+    const patient = parseSourcePatient(reference);
+    if (!patient) throw new CustosError('INVALID_REQUEST', 'name the patient as Patient/{id}, sources/{source}/Patient/{id} or Patient?identifier={system}|{value}');
+    const directory = directories.get(patient.sourceId);
+    if (!directory) throw new CustosError('INVALID_REQUEST', `there is no source "${patient.sourceId}"`);
+    await directory.prepare?.([patient.id]);
+    return directory.subjectOf(patient.id);
   };
 }

@@ -28,6 +28,12 @@ export function sourcePatientKey(sourceId: string, patientId: string): string {
   return sourceId === DEFAULT_SOURCE_ID ? `Patient/${patientId}` : `sources/${sourceId}/Patient/${patientId}`;
 }
 
+/** `Patient/{id}` (default source) or `sources/{source}/Patient/{id}` → its parts; undefined otherwise. */
+export function parseSourcePatient(reference: string): { readonly sourceId: string; readonly id: string } | undefined {
+  const match = /^(?:sources\/([a-z0-9][a-z0-9-]{0,39})\/)?Patient\/([A-Za-z0-9\-.]{1,64})$/.exec(reference);
+  return match ? { sourceId: match[1] ?? DEFAULT_SOURCE_ID, id: match[2]! } : undefined;
+}
+
 /** The text an identifier-derived subject is computed from: a FHIR conditional reference. */
 export function identifierKey(system: string, value: string): string {
   return `Patient?identifier=${system}|${value}`;

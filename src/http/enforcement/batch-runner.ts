@@ -85,14 +85,9 @@ export async function guardTransaction(bundle: Json, ctx: BundleContext, deps: E
     if (deps.sourceIdOf && deps.sourceIdOf(request.interaction.path) !== deps.sourceIdOf('')) {
       throw entryError(request.index, 'INVALID_REQUEST', 'this resource type is served by another source, and a transaction cannot span sources; send it separately');
     }
-    if (WRITES.has(request.interaction.kind)) {
-      try {
-        refuseReadOnly(request.interaction.path, deps);
-      } catch (error) {
-        throw entryError(request.index, (error as CustosError).code, (error as CustosError).message);
-      }
-    }
   }
+  // ... so whether it may write is that one source's answer.
+  if (requests.some((r) => WRITES.has(r.interaction.kind))) refuseReadOnly('', deps);
   const guardDeps = { source: deps.source, headers: internalHeaders(ctx.headers), limit: deps.maxResponseBytes };
   const placeholders = await placeholderTargets(requests, guardDeps);
   const forwarded: unknown[] = [];
