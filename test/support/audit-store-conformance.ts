@@ -11,8 +11,8 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { afterEach, describe, it } from 'node:test';
-import { isCustosError, type CustosErrorCode } from '../../src/errors.js';
 import type { AuditFacts, AuditRecord, AuditSearch, AuditStore, CheckpointRecord, StoredAuditEvent } from '../../src/audit/store.js';
+import { rejectsWithCode } from './custos-rejection.js';
 
 export interface AuditStoreFixture {
   readonly store: AuditStore;
@@ -48,14 +48,8 @@ export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-/** Asserts that `promise` rejects with a CustosError of `code`. */
-export async function rejectsWithCode(promise: Promise<unknown>, code: CustosErrorCode): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(isCustosError(error), `expected a CustosError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    return true;
-  });
-}
+/** Re-exported for the store tests (test/support/custos-rejection.ts). */
+export { rejectsWithCode };
 
 /** Asserts `stored` is `record` at `index`, linked to `previous`, byte for byte. */
 export function assertStored(stored: StoredAuditEvent | null | undefined, record: AuditRecord, index: number, previous: Buffer): void {

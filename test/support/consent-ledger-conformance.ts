@@ -15,9 +15,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { isCustosError, type CustosErrorCode } from '../../src/errors.js';
 import type { Bytes32, ConsentEvent, GrantInput } from '../../src/policy/consent-model.js';
 import type { ConsentLedger, SignedGrant } from '../../src/policy/consents.js';
+import { rejectsWithCode } from './custos-rejection.js';
 
 /** A patient key the fixture can sign with (EIP-712 for the real registry). */
 export interface TestPatient {
@@ -52,13 +52,7 @@ export function grantInput(overrides: Partial<GrantInput> = {}): GrantInput {
 }
 
 /** Asserts that `promise` rejects with a CustosError of `code`. */
-export async function rejectsWithCode(promise: Promise<unknown>, code: CustosErrorCode): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(isCustosError(error), `expected a CustosError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    return true;
-  });
-}
+export { rejectsWithCode };
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
