@@ -59,7 +59,7 @@ function fhirName(jsonName: string): string {
 }
 
 /** JSON pointer (`/name/0/given/1`) → FHIRPath steps (`.name[0].given[1]`) below `base`. */
-export function toExpression(base: string, instancePath: string): string {
+function toExpression(base: string, instancePath: string): string {
   let expression = base;
   if (instancePath === '') return expression;
   for (const raw of instancePath.slice(1).split('/')) {

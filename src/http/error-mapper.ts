@@ -10,6 +10,7 @@ import { CustosError, type CustosErrorCode } from '../errors.js';
 import { operationOutcome, type IssueType } from '../fhir/operation-outcome.js';
 import { InvalidResourceError } from '../fhir/validation-outcome.js';
 import { fhirJsonToXml } from '../fhir/xml/fhir-xml.js';
+import { FHIR_XML_CONTENT_TYPE } from './xml-answers.js';
 
 const MAPPING: Record<CustosErrorCode, { status: number; issue: IssueType; title: string }> = {
   INVALID_PATH: { status: 400, issue: 'invalid', title: 'Invalid path' },
@@ -78,7 +79,7 @@ export function sendOperationOutcome(res: ServerResponse, mapped: MappedError, e
       text = undefined; // cannot be written as XML: the JSON form below is still an answer
     }
     if (text !== undefined) {
-      res.writeHead(mapped.status, { ...extraHeaders, 'content-type': 'application/fhir+xml; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+      res.writeHead(mapped.status, { ...extraHeaders, 'content-type': FHIR_XML_CONTENT_TYPE, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
       res.end(text);
       return;
     }

@@ -5,11 +5,11 @@
  * audit event, so a conversion failure is audited as the failure it is).
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { isJsonMediaType } from '../fhir/format.js';
+import { FHIR_XML, isJsonMediaType } from '../fhir/format.js';
 import { fhirJsonToXml, fhirXmlToJson } from '../fhir/xml/fhir-xml.js';
 import type { ExecutionResult } from './enforcement/interaction-executor.js';
 
-export const FHIR_XML_CONTENT_TYPE = 'application/fhir+xml; charset=utf-8';
+export const FHIR_XML_CONTENT_TYPE = `${FHIR_XML}; charset=utf-8`;
 
 /** An XML request body as the JSON the rest of the pipeline reads (throws a clear 400 when it is not FHIR XML). */
 export function xmlRequestBody(body: Buffer): { parsed: Record<string, unknown>; json: Buffer } {

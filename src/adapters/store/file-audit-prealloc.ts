@@ -39,7 +39,7 @@ export async function writtenEnd(handle: FileHandle, size: number, floor: number
 }
 
 /** Zero-fills [from, to): the blocks exist afterwards, so later writes there commit no metadata. */
-export async function allocate(handle: FileHandle, from: number, to: number): Promise<void> {
+async function allocate(handle: FileHandle, from: number, to: number): Promise<void> {
   for (let at = from; at < to; ) {
     const n = Math.min(ZEROS.length, to - at);
     const { bytesWritten } = await handle.write(ZEROS, 0, n, at);

@@ -385,7 +385,7 @@ function range(from: number, to: number, size: number): [number, number] {
 }
 
 /** The page size a search may ask for: 1..1000 (larger asks are capped). */
-export function searchLimit(limit: number): number {
+function searchLimit(limit: number): number {
   if (!Number.isInteger(limit) || limit < 1) throw new CustosError('INVALID_REQUEST', 'an audit search limit must be an integer from 1 to 1000');
   return Math.min(limit, MAX_SEARCH);
 }

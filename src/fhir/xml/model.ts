@@ -81,8 +81,8 @@ function definitions(file: string): StructureDefinition[] {
     .filter((r): r is StructureDefinition => r?.resourceType === 'StructureDefinition' && r.derivation !== 'constraint');
 }
 
-/** Builds the model from StructureDefinitions (snapshots). Exported for tests. */
-export function buildModel(structureDefinitions: readonly StructureDefinition[]): FhirXmlModel {
+/** Builds the model from StructureDefinitions (snapshots). */
+function buildModel(structureDefinitions: readonly StructureDefinition[]): FhirXmlModel {
   const primitives = new Set(structureDefinitions.filter((sd) => sd.kind === 'primitive-type').map((sd) => sd.type));
   const resourceTypes = new Set(structureDefinitions.filter((sd) => sd.kind === 'resource').map((sd) => sd.type));
   const types = new Map<string, TypeModel>();
