@@ -106,7 +106,7 @@ export async function startCustos(
     const managed = await startProcess({
       name: target,
       command: process.execPath,
-      args: [...benchNodeArgs(), main, 'start'],
+      args: [...benchNodeArgs(extraEnv['BENCH_NODE_ARGS']), main, 'start'],
       env: {
         ...process.env,
         CUSTOS_UPSTREAM_URL: upstreamUrl,
@@ -141,9 +141,11 @@ export async function startCustos(
 /**
  * BENCH_NODE_ARGS: extra node flags for the servers under test (bare and Custos), for diagnosis, e.g.
  * "--cpu-prof --cpu-prof-dir /tmp/prof" (a V8 CPU profile each, written when they stop) or "--trace-gc".
+ * `--custos-b-env BENCH_NODE_ARGS=...` gives custos-b its own flags (V8 flags, which NODE_OPTIONS
+ * refuses, in an A/B of one build).
  */
-function benchNodeArgs(): string[] {
-  return (process.env['BENCH_NODE_ARGS'] ?? '').split(/\s+/).filter(Boolean);
+function benchNodeArgs(own?: string): string[] {
+  return (own ?? process.env['BENCH_NODE_ARGS'] ?? '').split(/\s+/).filter(Boolean);
 }
 
 const CONSENTED_PATIENTS = ['pat-001', 'pat-002', 'pat-003', 'pat-004'];

@@ -42,8 +42,8 @@ export class AnchorScheduler {
   constructor(private readonly options: AnchorSchedulerOptions) {}
 
   async start(): Promise<void> {
-    const recorded = await this.options.store.checkpoints();
-    this.last = recorded.at(-1) ?? null;
+    const [newest] = await this.options.store.checkpointsWhere({ limit: 1, newest: true });
+    this.last = newest ?? null;
     this.schedule();
   }
 
@@ -147,8 +147,7 @@ export class AnchorScheduler {
   /** Re-sends recent checkpoints the chain lost in a reorg. */
   private async recheckRecent(): Promise<void> {
     const { store, anchor } = this.options;
-    const recorded = await store.checkpoints();
-    const recent = recorded.slice(-(this.options.recheck ?? 3));
+    const recent = await store.checkpointsWhere({ limit: this.options.recheck ?? 3, newest: true });
     for (const checkpoint of recent) {
       const onChain = await anchor.findBySize(BigInt(checkpoint.treeSize));
       if (onChain && onChain.root === checkpoint.root && onChain.blockNumber === checkpoint.blockNumber) continue;
@@ -159,10 +158,11 @@ export class AnchorScheduler {
         continue;
       }
       this.options.onReorg?.(checkpoint);
-      const later = recorded.filter((c) => c.treeSize >= checkpoint.treeSize);
+      // The recent ones are the newest: every checkpoint after this one is among them.
+      const later = recent.filter((c) => c.treeSize >= checkpoint.treeSize);
       for (const c of later) await store.dropCheckpoint(c.treeSize);
-      const remaining = await store.checkpoints();
-      this.last = remaining.at(-1) ?? null;
+      const [remaining] = await store.checkpointsWhere({ limit: 1, newest: true });
+      this.last = remaining ?? null;
       for (const c of later) {
         const chainLatest = await anchor.latest();
         if (chainLatest && Number(chainLatest.treeSize) >= c.treeSize) continue;

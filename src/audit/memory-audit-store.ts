@@ -8,10 +8,10 @@
  * nothing, as a write that could not be committed).
  */
 import { CustosError } from '../errors.js';
-import type { AuditRecord, AuditSearch, AuditStore, CheckpointRecord, SequencedLeaf, StoredAuditEvent } from './store.js';
+import type { AuditRecord, AuditSearch, AuditStore, CheckpointQuery, CheckpointRecord, SequencedLeaf, StoredAuditEvent } from './store.js';
+import { clampRange, searchLimit, selectCheckpoints } from './store-queries.js';
 
 const ZERO_HASH = Buffer.alloc(32);
-const MAX_SEARCH = 1000;
 
 function copyRecord(record: AuditRecord): AuditRecord {
   return {
@@ -78,8 +78,8 @@ export class MemoryAuditStore implements AuditStore {
 
   async leaves(from: number, limit: number): Promise<Buffer[]> {
     this.check();
-    const start = Math.max(0, Math.ceil(from));
-    return this.events.slice(start, Math.max(start, start + Math.floor(limit))).map((e) => Buffer.from(e.leafHash));
+    const [start, end] = clampRange(from, from + limit, this.events.length);
+    return this.events.slice(start, end).map((e) => Buffer.from(e.leafHash));
   }
 
   async event(index: number): Promise<StoredAuditEvent | null> {
@@ -90,10 +90,7 @@ export class MemoryAuditStore implements AuditStore {
 
   async search(filter: AuditSearch): Promise<StoredAuditEvent[]> {
     this.check();
-    if (!Number.isInteger(filter.limit) || filter.limit < 1) {
-      throw new CustosError('INVALID_REQUEST', 'an audit search limit must be an integer from 1 to 1000');
-    }
-    const limit = Math.min(filter.limit, MAX_SEARCH);
+    const limit = searchLimit(filter.limit);
     const found: StoredAuditEvent[] = [];
     for (const e of this.events) {
       if (found.length >= limit) break;
@@ -112,8 +109,8 @@ export class MemoryAuditStore implements AuditStore {
 
   async *scan(from: number, to: number): AsyncIterable<StoredAuditEvent> {
     this.check();
-    const end = Math.min(to, this.events.length);
-    for (let i = Math.max(0, Math.ceil(from)); i < end; i++) yield copyEvent(this.events[i]!);
+    const [start, end] = clampRange(from, to, this.events.length);
+    for (let i = start; i < end; i++) yield copyEvent(this.events[i]!);
   }
 
   async recordCheckpoint(checkpoint: CheckpointRecord): Promise<void> {
@@ -124,6 +121,11 @@ export class MemoryAuditStore implements AuditStore {
   async checkpoints(): Promise<CheckpointRecord[]> {
     this.check();
     return [...this.anchored.values()].sort((a, b) => a.treeSize - b.treeSize).map((c) => ({ ...c }));
+  }
+
+  async checkpointsWhere(query: CheckpointQuery): Promise<CheckpointRecord[]> {
+    this.check();
+    return selectCheckpoints([...this.anchored.values()].sort((a, b) => a.treeSize - b.treeSize), query);
   }
 
   async dropCheckpoint(treeSize: number): Promise<void> {

@@ -91,6 +91,18 @@ export interface CheckpointRecord {
   readonly gasUsed: number;
 }
 
+/**
+ * Some checkpoints, by increasing tree size: those with a tree size in [minTreeSize, maxTreeSize],
+ * the first `limit` of them, or the last `limit` with `newest`. Anchoring, proofs and reports need
+ * one or a few, and the list grows by one per anchor interval for as long as the log lives.
+ */
+export interface CheckpointQuery {
+  readonly minTreeSize?: number;
+  readonly maxTreeSize?: number;
+  readonly limit: number;
+  readonly newest?: boolean;
+}
+
 export interface AuditStore {
   /**
    * Stores a batch durably (one write and one sync for the whole batch: group commit). Resolves only
@@ -121,8 +133,10 @@ export interface AuditStore {
 
   /** Remembers an anchored checkpoint (replacing one of the same tree size: a re-sent anchor). */
   recordCheckpoint(checkpoint: CheckpointRecord): Promise<void>;
-  /** Anchored checkpoints by increasing tree size. */
+  /** Anchored checkpoints by increasing tree size: all of them (export, verification, the list). */
   checkpoints(): Promise<CheckpointRecord[]>;
+  /** Some of them (CheckpointQuery), without reading the rest. */
+  checkpointsWhere(query: CheckpointQuery): Promise<CheckpointRecord[]>;
   /** Forgets a checkpoint whose transaction the chain no longer holds (reorg), before it is re-sent. */
   dropCheckpoint(treeSize: number): Promise<void>;
 

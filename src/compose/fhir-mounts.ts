@@ -5,6 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { redisRateBudget } from '../adapters/store/redis-rate-budget.js';
 import { redisSubjectCache } from '../adapters/store/redis-subject-cache.js';
 import { sourceIdentifierLookup } from '../adapters/upstream/patient-identifier-lookup.js';
 import { patientIdsWithIdentifier } from '../adapters/upstream/patients-by-identifier.js';
@@ -210,11 +211,25 @@ function resourceValidation(mode: CustosConfig['validation']['mode'], logger: Lo
 
 /**
  * The per-address limit on requests without a valid token (unauthenticated-limiter.ts), shared by
- * every base, and its summary events: once a second, one event per address that was refused.
+ * every base (and, with Redis, by every replica), and its summary events: once a second, one event
+ * per address that was refused.
  */
 function unauthenticatedLimits(config: CustosConfig, deps: FhirMountDeps, baseUrl: string) {
   if (config.server.unauthenticatedPerSecond <= 0) return undefined;
-  const limiter = new UnauthenticatedLimiter({ perSecond: config.server.unauthenticatedPerSecond, burst: config.server.unauthenticatedBurst });
+  const perSecond = config.server.unauthenticatedPerSecond;
+  const burst = config.server.unauthenticatedBurst;
+  let warnedAt = Number.NEGATIVE_INFINITY;
+  const limiter = new UnauthenticatedLimiter({
+    perSecond,
+    burst,
+    ...(deps.redis ? { shared: redisRateBudget(deps.redis, { perSecond, burst, timeoutMs: config.server.sharedLimitTimeoutMs, keyOf: (address) => deps.pseudonyms.of('client-address', address) }) } : {}),
+    onSharedFailure: () => {
+      // Once a minute at most: a Redis outage under a flood must not flood the log instead.
+      if (Date.now() - warnedAt < 60_000) return;
+      warnedAt = Date.now();
+      deps.logger.warn('the shared rate limit (Redis) did not answer; this replica limits unauthenticated requests on its own');
+    },
+  });
   const trail = createAuditTrail(deps.recorder, { id: deps.instanceId, baseUrl });
   let running: Promise<void> | undefined;
   const summarize = () => (running ??= Promise.all(limiter.takeRefused().map(([address, refused]) =>

@@ -11,6 +11,8 @@ export interface CustosConfig {
     /** Per client address: requests without a valid token per second (0: no limit), and the burst allowed. */
     readonly unauthenticatedPerSecond: number;
     readonly unauthenticatedBurst: number;
+    /** With Redis: how long to wait for the replicas' shared budget before the local bucket decides. */
+    readonly sharedLimitTimeoutMs: number;
   };
   readonly upstream: {
     readonly url: string | null;

@@ -222,7 +222,7 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
       if (mapped.code === 'INTERNAL' && !context.clientGone) logger.error({ requestId, err: error }, 'unexpected error');
       else if (mapped.status >= 500 && !context.clientGone) logger.warn({ requestId, code: mapped.code, status: mapped.status }, 'upstream failure');
       const limiter = options.unauthenticatedLimiter;
-      if (mapped.code === 'UNAUTHENTICATED' && limiter && !limiter.admit(auditedAddress(context))) {
+      if (mapped.code === 'UNAUTHENTICATED' && limiter && !(await limiter.admit(auditedAddress(context)))) {
         // Over the limit: counted into the address's summary event instead of one durable event each.
         const limited = mapError(new CustosError('RATE_LIMITED', 'too many requests without a valid token from this address; authenticate, or retry after a second'), requestId);
         if (!context.clientGone) sendOperationOutcome(res, limited, { 'x-request-id': requestId, 'retry-after': '1' }, context.xml === true);

@@ -7,7 +7,8 @@
 import { createHmac } from 'node:crypto';
 import type { Bytes32 } from './consent-model.js';
 
-export type PseudonymKind = 'subject' | 'actor' | 'organization';
+/** `client-address`: never on chain, only the key of a shared rate-limit bucket in Redis. */
+export type PseudonymKind = 'subject' | 'actor' | 'organization' | 'client-address';
 
 export class Pseudonymizer {
   private readonly key: Buffer;

@@ -4,7 +4,27 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { UnauthenticatedLimiter } from '../../src/http/unauthenticated-limiter.js';
+import { UnauthenticatedLimiter, type SharedBudget } from '../../src/http/unauthenticated-limiter.js';
+
+/**
+ * A stand-in for the Redis budget (the real one is tested against Redis in
+ * test/adapters/store/redis-rate-budget.test.ts): one bucket per address, every call recorded.
+ */
+function recordingBudget(tokens: number, retryAfterMs = 500): SharedBudget & { calls: string[]; fail: boolean } {
+  const left = new Map<string, number>();
+  const budget = {
+    calls: [] as string[],
+    fail: false,
+    async take(address: string) {
+      budget.calls.push(address);
+      if (budget.fail) throw new Error('connection refused');
+      const n = left.get(address) ?? tokens;
+      left.set(address, n - 1);
+      return n > 0 ? { admitted: true, retryAfterMs: 0 } : { admitted: false, retryAfterMs };
+    },
+  };
+  return budget;
+}
 
 describe('unauthenticated request limit', () => {
   it('admits the burst, then the rate; refusals are counted per address and reported once', () => {
@@ -39,5 +59,43 @@ describe('unauthenticated request limit', () => {
     assert.equal(reported.reduce((n, [, r]) => n + r, 0), 14);
     limiter.restore('10.2.0.0', 1);
     assert.deepEqual(limiter.takeRefused(), [['10.2.0.0', 1]], 'reported again next time');
+  });
+
+  describe('shared by replicas (a budget in Redis)', () => {
+    it('the shared bucket decides; an address it refused is refused here without asking again until its bucket refills', async () => {
+      let now = 0;
+      const budget = recordingBudget(2, 500);
+      const limiter = new UnauthenticatedLimiter({ perSecond: 100, burst: 100, shared: budget, now: () => now });
+      const first = [await limiter.admit('a'), await limiter.admit('a'), await limiter.admit('a')];
+      assert.deepEqual(first, [true, true, false], 'the shared budget (2), not the generous local one (100)');
+      const whileBlocked = [limiter.admit('a'), limiter.admit('a'), limiter.admit('a')];
+      assert.deepEqual(whileBlocked, [false, false, false], 'answered at once, without Redis');
+      assert.equal(budget.calls.length, 3, 'a flood costs Redis one call per refill, not one per request');
+      now = 500;
+      assert.equal(await limiter.admit('a'), false, 'asks again once the shared bucket could have a token');
+      assert.equal(budget.calls.length, 4);
+      assert.deepEqual(limiter.takeRefused(), [['a', 5]], 'every refusal this replica answered is reported');
+    });
+
+    it('Redis failing: this replica limits on its own (never open, never an error) and says so', async () => {
+      const budget = recordingBudget(100);
+      budget.fail = true;
+      const failures: unknown[] = [];
+      const limiter = new UnauthenticatedLimiter({ perSecond: 1, burst: 2, shared: budget, now: () => 0, onSharedFailure: (e) => failures.push(e) });
+      const answers = [await limiter.admit('b'), await limiter.admit('b'), await limiter.admit('b')];
+      assert.deepEqual(answers, [true, true, false], 'the local bucket (burst 2) decided');
+      assert.equal(failures.length, 3);
+      assert.deepEqual(limiter.takeRefused(), [['b', 1]]);
+    });
+
+    it('the overflow bucket of a full table stays local: cycling addresses cannot make each request a Redis call', async () => {
+      const budget = recordingBudget(0);
+      const limiter = new UnauthenticatedLimiter({ perSecond: 1, burst: 1, maxAddresses: 3, shared: budget, now: () => 0 });
+      for (let i = 0; i < 3; i++) assert.equal(await limiter.admit(`10.4.0.${i}`), false);
+      const cycled = [];
+      for (let i = 0; i < 20; i++) cycled.push(await limiter.admit(`10.5.0.${i}`));
+      assert.equal(cycled.filter(Boolean).length, 1, 'one shared local bucket for newcomers');
+      assert.equal(budget.calls.length, 3, 'only the tracked addresses asked Redis');
+    });
   });
 });

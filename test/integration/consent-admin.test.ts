@@ -35,7 +35,12 @@ describe('consent admin API', () => {
     const json = (await response.json()) as Record<string, unknown>;
     return { status: response.status, json, type: response.headers.get('content-type') };
   };
-  const waitFor = async <T>(probe: () => Promise<T | undefined>, timeoutMs = 5000): Promise<{ value: T; ms: number }> => {
+  // How fast the index follows the chain is a speed figure (docs/notes/issue-3.md; "within one poll" is
+  // asserted on the indexer itself in test/policy/consent-index/consent-indexer.test.ts);
+  // here a grant or revocation must reach the index while the gateway runs, without a restart, and
+  // well inside what an operator would call prompt, on CI machines that stall for seconds.
+  const PROMPT_MS = 10_000;
+  const waitFor = async <T>(probe: () => Promise<T | undefined>, timeoutMs = PROMPT_MS + 5000): Promise<{ value: T; ms: number }> => {
     const started = performance.now();
     for (;;) {
       const value = await probe();
@@ -45,7 +50,7 @@ describe('consent admin API', () => {
     }
   };
 
-  it('records a grant on chain; the index shows it within one poll, with its transaction', async () => {
+  it('records a grant on chain; the running gateway\'s index shows it promptly, with its transaction', async () => {
     const granted = await admin('POST', '', { patient: 'Patient/pat-001', grantee: 'Practitioner/prac-01', resourceTypes: ['Observation', 'Condition'], purposes: ['TREAT'] });
     assert.equal(granted.status, 201, JSON.stringify(granted.json));
     assert.match(String(granted.json['transactionHash']), /^0x[0-9a-f]{64}$/);
@@ -53,7 +58,8 @@ describe('consent admin API', () => {
       const r = await admin('GET', `/${String(granted.json['id'])}`);
       return r.status === 200 ? r.json : undefined;
     });
-    assert.ok(ms < 1000, `visible after ${ms} ms`);
+    console.log(`grant returned → index shows it: ${ms.toFixed(0)} ms (poll interval 100 ms)`);
+    assert.ok(ms < PROMPT_MS, `visible after ${ms.toFixed(0)} ms`);
     assert.equal(shown['status'], 'active');
     assert.deepEqual(shown['resourceTypes'], ['Condition', 'Observation']);
     assert.deepEqual(shown['purposes'], ['TREAT']);
@@ -63,7 +69,7 @@ describe('consent admin API', () => {
     assert.ok(!JSON.stringify(listed.json['grants']).includes('prac-01'), 'grantees are pseudonyms');
   });
 
-  it('revokes: the index reflects it within one poll; revoking twice is a conflict', async () => {
+  it('revokes: the running gateway\'s index reflects it promptly; revoking twice is a conflict', async () => {
     const granted = await admin('POST', '', { patient: 'Patient/pat-002', grantee: 'Organization/org-01' });
     const id = String(granted.json['id']);
     await waitFor(async () => ((await admin('GET', `/${id}`)).status === 200 ? true : undefined));
@@ -71,7 +77,7 @@ describe('consent admin API', () => {
     assert.equal(revoked.status, 200);
     const { ms } = await waitFor(async () => ((await admin('GET', `/${id}`)).json['status'] === 'revoked' ? true : undefined));
     console.log(`revoke returned → index shows it revoked: ${ms.toFixed(0)} ms (poll interval 100 ms)`);
-    assert.ok(ms < 1000);
+    assert.ok(ms < PROMPT_MS, `revoked in the index after ${ms.toFixed(0)} ms`);
     const again = await admin('POST', `/${id}/revoke`);
     assert.equal(again.status, 409);
     assert.equal(again.type, 'application/problem+json');

@@ -56,7 +56,8 @@ describe('upstream failures', () => {
     const response = await fetch(`${gateway.fhirBaseUrl}/Patient/1`, { headers: gateway.auth });
     assert.equal(response.status, 504);
     assert.match((await outcomeOf(response)).details.text, /did not answer within 400 ms/);
-    assert.ok(Date.now() - started < 3000);
+    // The configured 400 ms decided, not the 30 s default (the bound leaves room for a slow VM).
+    assert.ok(Date.now() - started < 10_000, `answered after ${Date.now() - started} ms`);
   });
 
   it('never passes a non-JSON answer on: XML and HTML become 502', async () => {
@@ -135,7 +136,8 @@ describe('upstream failures', () => {
     const logged = gateway.logLines().length;
     await assert.rejects(fetch(`${gateway.fhirBaseUrl}/Patient/1`, { headers: gateway.auth, signal: AbortSignal.timeout(150) }));
     await closed; // the gateway dropped its upstream request
-    await new Promise((r) => setTimeout(r, 50));
+    // Its log line follows (once the abandoned request's audit event is committed): wait for it.
+    for (let i = 0; i < 200 && !gateway.logLines().slice(logged).some((l) => l['msg'] === 'fhir request'); i++) await new Promise((r) => setTimeout(r, 25));
     const lines = gateway.logLines().slice(logged);
     assert.ok(lines.some((l) => String(l['msg']).startsWith('the client closed the connection')), JSON.stringify(lines));
     assert.ok(!lines.some((l) => (l['level'] as number) >= 40), 'no warning or error for a client that left');

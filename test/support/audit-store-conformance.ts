@@ -372,6 +372,22 @@ export function auditStoreConformance(name: string, open: () => Promise<AuditSto
       if (fixture.reopen) assert.deepEqual(await (await fixture.reopen()).checkpoints(), [resent, c20]);
     });
 
+    it('answers checkpoint range queries (the covering one, the newest, the newest at most a size) without the rest', async () => {
+      const { store } = await fresh();
+      const recorded = [20, 5, 40, 10].map((size) => checkpoint(size));
+      for (const c of recorded) await store.recordCheckpoint(c);
+      const sizes = async (query: Parameters<AuditStore['checkpointsWhere']>[0]) => (await store.checkpointsWhere(query)).map((c) => c.treeSize);
+      assert.deepEqual(await sizes({ limit: 1, newest: true }), [40], 'the newest');
+      assert.deepEqual(await sizes({ limit: 3, newest: true }), [10, 20, 40], 'the newest three, by increasing size');
+      assert.deepEqual(await sizes({ minTreeSize: 11, limit: 1 }), [20], 'the first covering index 10');
+      assert.deepEqual(await sizes({ minTreeSize: 10, limit: 1 }), [10], 'bounds are inclusive');
+      assert.deepEqual(await sizes({ maxTreeSize: 39, limit: 1, newest: true }), [20], 'the newest of a tree no larger than 39');
+      assert.deepEqual(await sizes({ minTreeSize: 41, limit: 1 }), [], 'none covers index 40 yet');
+      assert.deepEqual(await sizes({ maxTreeSize: 4, limit: 5, newest: true }), []);
+      assert.deepEqual(await sizes({ minTreeSize: 5, maxTreeSize: 20, limit: 10 }), [5, 10, 20]);
+      assert.deepEqual(await store.checkpointsWhere({ limit: 1, newest: true }), [recorded[2]], 'whole records');
+    });
+
     it('refuses a leaf hash that is not 32 bytes (INVALID_REQUEST) and stores nothing of that batch', async () => {
       const { store } = await fresh();
       const good = auditRecord();

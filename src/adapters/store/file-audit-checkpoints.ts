@@ -7,7 +7,8 @@
 import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CustosError } from '../../errors.js';
-import type { CheckpointRecord } from '../../audit/store.js';
+import type { CheckpointQuery, CheckpointRecord } from '../../audit/store.js';
+import { selectCheckpoints } from '../../audit/store-queries.js';
 
 export const CHECKPOINTS_FILE = 'checkpoints.json';
 
@@ -55,6 +56,10 @@ export class CheckpointFile {
 
   all(): CheckpointRecord[] {
     return this.list.map((c) => ({ ...c }));
+  }
+
+  where(query: CheckpointQuery): CheckpointRecord[] {
+    return selectCheckpoints(this.list, query);
   }
 
   /** Adds `checkpoint`, replacing one of the same tree size. */

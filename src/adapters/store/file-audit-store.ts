@@ -21,7 +21,8 @@ import { constants } from 'node:fs';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CustosError } from '../../errors.js';
-import type { AuditRecord, AuditSearch, AuditStore, CheckpointRecord, SequencedLeaf, StoredAuditEvent } from '../../audit/store.js';
+import type { AuditRecord, AuditSearch, AuditStore, CheckpointQuery, CheckpointRecord, SequencedLeaf, StoredAuditEvent } from '../../audit/store.js';
+import { clampRange, searchLimit } from '../../audit/store-queries.js';
 import { CheckpointFile, syncDirectory } from './file-audit-checkpoints.js';
 import { checkRecords, decodeEvent, encodedLength, encodeRecord, FILE_HEADER, FRAME_SIZE, HEADER_SIZE } from './file-audit-codec.js';
 import { FileAuditIndex } from './file-audit-index.js';
@@ -61,7 +62,6 @@ const MAX_WRITE = 64 * 1024 * 1024;
 const SCAN_CHUNK = 4 * 1024 * 1024;
 /** Records closer than this in the file are fetched by one read when searching. */
 const READ_GAP = 64 * 1024;
-const MAX_SEARCH = 1000;
 
 export class FileAuditStore implements AuditStore {
   private readonly index = new FileAuditIndex();
@@ -264,7 +264,7 @@ export class FileAuditStore implements AuditStore {
 
   async leaves(from: number, limit: number): Promise<Buffer[]> {
     this.usable();
-    const [start, end] = range(from, from + limit, this.sequenced);
+    const [start, end] = clampRange(from, from + limit, this.sequenced);
     return this.index.leafHashes(start, end);
   }
 
@@ -283,7 +283,7 @@ export class FileAuditStore implements AuditStore {
 
   async *scan(from: number, to: number): AsyncIterable<StoredAuditEvent> {
     this.usable();
-    const [start, end] = range(from, to, this.sequenced);
+    const [start, end] = clampRange(from, to, this.sequenced);
     let buf = Buffer.allocUnsafe(SCAN_CHUNK);
     for (let p = start; p < end; ) {
       const base = this.index.offsetOf(p);
@@ -347,6 +347,11 @@ export class FileAuditStore implements AuditStore {
     return this.checkpointFile.all();
   }
 
+  async checkpointsWhere(query: CheckpointQuery): Promise<CheckpointRecord[]> {
+    this.usable();
+    return this.checkpointFile.where(query);
+  }
+
   async dropCheckpoint(treeSize: number): Promise<void> {
     this.writable();
     await this.checkpointFile.drop(treeSize);
@@ -375,19 +380,6 @@ export class FileAuditStore implements AuditStore {
     this.usable();
     if (this.readOnly) throw new CustosError('UNAVAILABLE', `the embedded audit store (${this.dir}) was opened read-only; open it without readOnly to write`);
   }
-}
-
-/** [from, to) clamped to [0, size), integers only. */
-function range(from: number, to: number, size: number): [number, number] {
-  const start = Math.max(0, Math.ceil(Number.isFinite(from) ? from : 0));
-  const end = Math.min(size, Math.floor(Number.isNaN(to) ? 0 : to));
-  return [start, Math.max(start, end)];
-}
-
-/** The page size a search may ask for: 1..1000 (larger asks are capped). */
-function searchLimit(limit: number): number {
-  if (!Number.isInteger(limit) || limit < 1) throw new CustosError('INVALID_REQUEST', 'an audit search limit must be an integer from 1 to 1000');
-  return Math.min(limit, MAX_SEARCH);
 }
 
 function ioError(what: string, error: unknown, fix: string): CustosError {

@@ -15,7 +15,9 @@
  */
 import pg from 'pg';
 import { CustosError } from '../../errors.js';
-import type { AuditRecord, AuditSearch, AuditStore, CheckpointRecord, SequencedLeaf, StoredAuditEvent } from '../../audit/store.js';
+import type { AuditRecord, AuditSearch, AuditStore, CheckpointQuery, CheckpointRecord, SequencedLeaf, StoredAuditEvent } from '../../audit/store.js';
+import { clampRange, searchLimit } from '../../audit/store-queries.js';
+import { checkpointOfRow, EVENT_COLUMNS, toEvent, type EventRow } from './pg-audit-rows.js';
 import { describeDatabase, storeError } from './pg-audit-errors.js';
 import { DDL_LOCK, isSchemaName, LOCK_CLASS, schemaStatements, SEQUENCER_LOCK_CLASS, tables } from './pg-audit-schema.js';
 
@@ -32,45 +34,8 @@ export interface PgAuditStoreOptions {
   readonly statementTimeoutMs?: number;
 }
 
-const EVENT_COLUMNS = `seq, (extract(epoch FROM recorded) * 1000)::float8 AS recorded_ms, leaf_hash, prev_leaf_hash, canonical,
-  event_id::text AS event_id, request_id, patients, actor, client_id, outcome, break_glass`;
 const SCAN_PAGE = 1000;
-const MAX_SEARCH = 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-interface EventRow {
-  seq: string;
-  recorded_ms: number;
-  leaf_hash: Buffer;
-  prev_leaf_hash: Buffer | null;
-  canonical: Buffer;
-  event_id: string;
-  request_id: string;
-  patients: string[];
-  actor: string | null;
-  client_id: string | null;
-  outcome: number;
-  break_glass: boolean;
-}
-
-function toEvent(row: EventRow): StoredAuditEvent {
-  return {
-    index: Number(row.seq),
-    canonical: row.canonical,
-    leafHash: row.leaf_hash,
-    previousLeafHash: row.prev_leaf_hash ?? Buffer.alloc(0),
-    facts: {
-      eventId: row.event_id,
-      requestId: row.request_id,
-      recorded: row.recorded_ms,
-      patients: row.patients,
-      actor: row.actor,
-      clientId: row.client_id,
-      outcome: row.outcome as 0 | 4 | 8 | 12,
-      breakGlass: row.break_glass,
-    },
-  };
-}
 
 function positiveInteger(value: number | undefined, fallback: number, name: string, max: number): number {
   if (value === undefined) return fallback;
@@ -195,7 +160,7 @@ export class PgAuditStore implements AuditStore {
   }
 
   async leaves(from: number, limit: number): Promise<Buffer[]> {
-    const [start, end] = range(from, from + limit);
+    const [start, end] = clampRange(from, from + limit);
     if (end <= start) return [];
     const result = await this.query<{ leaf_hash: Buffer }>('reading leaf hashes', `SELECT leaf_hash FROM ${this.t.events} WHERE seq >= $1 AND seq < $2 ORDER BY seq`, [start, end]);
     return result.rows.map((r) => r.leaf_hash);
@@ -210,7 +175,7 @@ export class PgAuditStore implements AuditStore {
 
   async search(filter: AuditSearch): Promise<StoredAuditEvent[]> {
     this.usable();
-    if (!Number.isInteger(filter.limit) || filter.limit < 1) throw new CustosError('INVALID_REQUEST', 'an audit search limit must be an integer from 1 to 1000');
+    const limit = searchLimit(filter.limit);
     const where = ['seq IS NOT NULL'];
     const values: unknown[] = [];
     const add = (condition: (p: string) => string, value: unknown): void => {
@@ -224,14 +189,14 @@ export class PgAuditStore implements AuditStore {
     if (filter.to !== undefined) add((p) => `recorded < timestamptz 'epoch' + ${p}::float8 * interval '1 millisecond'`, filter.to);
     if (filter.outcome !== undefined) add((p) => `outcome = ${p}`, filter.outcome);
     if (filter.breakGlass !== undefined) add((p) => `break_glass = ${p}`, filter.breakGlass);
-    values.push(Math.min(filter.limit, MAX_SEARCH));
+    values.push(limit);
     const result = await this.query<EventRow>('searching events', `SELECT ${EVENT_COLUMNS} FROM ${this.t.events} WHERE ${where.join(' AND ')} ORDER BY seq LIMIT $${values.length}`, values);
     return result.rows.map(toEvent);
   }
 
   /** Keyset pages of SCAN_PAGE rows by index, the next page fetched while this one is consumed. */
   async *scan(from: number, to: number): AsyncIterable<StoredAuditEvent> {
-    const [start, end] = range(from, to);
+    const [start, end] = clampRange(from, to);
     const page = (after: number): Promise<EventRow[]> =>
       this.query<EventRow>('scanning events', `SELECT ${EVENT_COLUMNS} FROM ${this.t.events} WHERE seq >= $1 AND seq < $2 ORDER BY seq LIMIT $3`, [after, end, SCAN_PAGE]).then((r) => r.rows);
     if (end <= start) return;
@@ -257,18 +222,16 @@ export class PgAuditStore implements AuditStore {
 
   async checkpoints(): Promise<CheckpointRecord[]> {
     const result = await this.query<Record<string, string>>('reading checkpoints', `SELECT * FROM ${this.t.checkpoints} ORDER BY tree_size`);
-    return result.rows.map((r) => ({
-      treeSize: Number(r.tree_size),
-      root: r.root!,
-      chainId: Number(r.chain_id),
-      contract: r.contract!,
-      chainIndex: Number(r.chain_index),
-      transactionHash: r.transaction_hash!,
-      blockNumber: Number(r.block_number),
-      blockHash: r.block_hash!,
-      anchoredAt: Number(r.anchored_at),
-      gasUsed: Number(r.gas_used),
-    }));
+    return result.rows.map(checkpointOfRow);
+  }
+
+  async checkpointsWhere(query: CheckpointQuery): Promise<CheckpointRecord[]> {
+    // The primary key on tree_size answers the range and the order: a few rows read, whatever the total.
+    const result = await this.query<Record<string, string>>('reading checkpoints',
+      `SELECT * FROM ${this.t.checkpoints} WHERE tree_size >= $1 AND tree_size <= $2 ORDER BY tree_size ${query.newest ? 'DESC' : 'ASC'} LIMIT $3`,
+      [query.minTreeSize ?? 0, query.maxTreeSize ?? Number.MAX_SAFE_INTEGER, query.limit]);
+    const rows = result.rows.map(checkpointOfRow);
+    return query.newest ? rows.reverse() : rows;
   }
 
   async dropCheckpoint(treeSize: number): Promise<void> {
@@ -366,13 +329,6 @@ export class PgAuditStore implements AuditStore {
       throw storeError(error, this.where, doing);
     }
   }
-}
-
-/** [from, to) as non-negative integers. */
-function range(from: number, to: number): [number, number] {
-  const start = Math.max(0, Math.ceil(Number.isFinite(from) ? from : 0));
-  const end = Math.min(Number.MAX_SAFE_INTEGER, Math.floor(Number.isNaN(to) ? 0 : to));
-  return [start, Math.max(start, end)];
 }
 
 /** Refuses records the table cannot hold as given (a caller bug); names the field, never its value. */

@@ -34,7 +34,7 @@ export function withDefaults(scope: Omit<ReportScope, 'from' | 'to'> & { from?: 
 
 export async function buildReport(scope: ReportScope, sources: ReportSources): Promise<Report> {
   const { store, tree } = sources;
-  const checkpoint = (await store.checkpoints()).filter((c) => c.treeSize <= tree.size).at(-1) ?? null;
+  const checkpoint = (await store.checkpointsWhere({ maxTreeSize: tree.size, limit: 1, newest: true }))[0] ?? null;
   const anchoredSize = checkpoint?.treeSize ?? 0;
   const facts: EventFacts[] = [];
   const canonical = new Map<number, string>();

@@ -23,7 +23,7 @@ export interface StreamedReport {
 }
 
 export async function streamCsvReport(scope: ReportScope, store: AuditStore, tree: MerkleTree, out: Writable, annotate: Annotations = {}): Promise<StreamedReport> {
-  const checkpoint = (await store.checkpoints()).filter((c) => c.treeSize <= tree.size).at(-1) ?? null;
+  const checkpoint = (await store.checkpointsWhere({ maxTreeSize: tree.size, limit: 1, newest: true }))[0] ?? null;
   const anchoredSize = checkpoint?.treeSize ?? 0;
   const empty = deriveReport(scope, [], annotate);
   const shown = checkpoint ? { chainId: checkpoint.chainId, contract: checkpoint.contract, treeSize: checkpoint.treeSize, root: checkpoint.root, transactionHash: checkpoint.transactionHash, blockNumber: checkpoint.blockNumber } : null;
@@ -49,7 +49,7 @@ export async function streamCsvReport(scope: ReportScope, store: AuditStore, tre
  * events in scope (rows, then evidence), so neither the rows nor the events sit in memory.
  */
 export async function streamJsonReport(scope: ReportScope, store: AuditStore, tree: MerkleTree, out: Writable, annotate: Annotations = {}): Promise<StreamedReport> {
-  const checkpoint = (await store.checkpoints()).filter((c) => c.treeSize <= tree.size).at(-1) ?? null;
+  const checkpoint = (await store.checkpointsWhere({ maxTreeSize: tree.size, limit: 1, newest: true }))[0] ?? null;
   const anchoredSize = checkpoint?.treeSize ?? 0;
   const header = deriveReport(scope, [], annotate).header;
   const shownCheckpoint = checkpoint

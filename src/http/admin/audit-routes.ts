@@ -150,7 +150,8 @@ function summary(event: StoredAuditEvent) {
 
 /** The first checkpoint whose tree contains the event: the one its inclusion proof is checked against. */
 async function coveringCheckpoint(store: AuditStore, index: number): Promise<CheckpointRecord | undefined> {
-  return (await store.checkpoints()).find((c) => c.treeSize > index);
+  const [covering] = await store.checkpointsWhere({ minTreeSize: index + 1, limit: 1 });
+  return covering;
 }
 
 function describeCheckpoint(c: CheckpointRecord, explorerTxUrl: string | null | undefined) {

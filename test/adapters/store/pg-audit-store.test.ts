@@ -226,7 +226,11 @@ describe('PgAuditStore when the database is not there', () => {
     const relay = await Relay.start({ host: target.hostname, port: Number(target.port || 5432) });
     target.port = String(relay.port);
     target.hostname = '127.0.0.1';
-    const store = await PgAuditStore.open({ connectionString: target.href, schema: newSchema(), poolSize: 2, ...quick });
+    // Tables made first with the normal timeouts (creating them can outlast 500 ms on a slow VM);
+    // the quick store below only checks they are there.
+    const schema = newSchema();
+    await (await openStore(schema)).close();
+    const store = await PgAuditStore.open({ connectionString: target.href, schema, poolSize: 2, ...quick });
     try {
       await store.append([auditRecord()]);
       relay.mode = 'stall'; // connections stay open, nothing comes back
@@ -246,6 +250,7 @@ describe('PgAuditStore when the database is not there', () => {
 
   it('rejects when a statement outlasts the statement timeout (a locked log head)', async () => {
     const schema = newSchema();
+    await (await openStore(schema)).close(); // tables first, with the normal timeouts
     const store = await openStore(schema, quick);
     const locker = await admin.connect();
     try {

@@ -43,7 +43,11 @@ export function assertNothingOf(answer: Answer, markers: readonly string[], what
 
 export async function startWorld(env: Record<string, string> = {}): Promise<World> {
   const sample = await startSampleServer({ patients: 8 });
-  const gateway = await startTestGateway(sample.url, { CUSTOS_CHAIN_POLL_INTERVAL_MS: '100', ...env });
+  // The sample server runs in the test's process: a long synchronous answer of its own (GraphQL
+  // over every Observation takes seconds on a slow VM) holds the event loop the consent follower
+  // polls from, and the gateway would rightly fail closed on a stale index (503). The staleness
+  // bound is therefore wider than the default here; staleness itself is tested elsewhere.
+  const gateway = await startTestGateway(sample.url, { CUSTOS_CHAIN_POLL_INTERVAL_MS: '100', CUSTOS_CHAIN_MAX_STALENESS_MS: '60000', ...env });
   const base = gateway.fhirBaseUrl;
   const prac01 = gateway.token;
   const stranger = await gateway.mint({ fhirUser: 'Practitioner/prac-07', scope: 'user/*.cruds' });

@@ -1,0 +1,44 @@
+/**
+ * What every AuditStore answers alike, in one place: index ranges, the search page size, and
+ * checkpoint queries over a list kept in memory. (Each store used to carry its own copy, and the
+ * copies differed in what they refused.)
+ */
+import { CustosError } from '../errors.js';
+import type { CheckpointQuery, CheckpointRecord } from './store.js';
+
+/** The largest page a search returns. */
+export const MAX_SEARCH = 1000;
+
+/** [from, to) as integers within [0, size): fractions rounded inwards, NaN and negatives to 0. */
+export function clampRange(from: number, to: number, size = Number.MAX_SAFE_INTEGER): [number, number] {
+  const start = Math.max(0, Math.ceil(Number.isFinite(from) ? from : 0));
+  const end = Math.min(size, Math.floor(Number.isNaN(to) ? 0 : to));
+  return [start, Math.max(start, end)];
+}
+
+/** The page size a search may ask for: 1..MAX_SEARCH (larger asks are capped). */
+export function searchLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1) throw new CustosError('INVALID_REQUEST', `an audit search limit must be an integer from 1 to ${MAX_SEARCH}`);
+  return Math.min(limit, MAX_SEARCH);
+}
+
+/** A query answered from a list already sorted by tree size (the stores that hold it in memory). */
+export function selectCheckpoints(sorted: readonly CheckpointRecord[], query: CheckpointQuery): CheckpointRecord[] {
+  const from = firstIndexWhere(sorted, (c) => c.treeSize >= (query.minTreeSize ?? 0));
+  const to = firstIndexWhere(sorted, (c) => c.treeSize > (query.maxTreeSize ?? Number.MAX_SAFE_INTEGER));
+  const start = query.newest ? Math.max(from, to - query.limit) : from;
+  const end = query.newest ? to : Math.min(to, from + query.limit);
+  return sorted.slice(start, Math.max(start, end)).map((c) => ({ ...c }));
+}
+
+/** Binary search: the first index whose element satisfies `at` (false for a prefix, then true). */
+function firstIndexWhere<T>(sorted: readonly T[], at: (item: T) => boolean): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (at(sorted[mid]!)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
