@@ -1,7 +1,7 @@
 /**
  * Console asset `anchoring.js`: the Anchoring status view (`GET /admin/audit/checkpoints`): the
  * last checkpoint, how many events wait for the next one (lag), whether the chain is healthy, and
- * every checkpoint, newest first.
+ * the latest checkpoints, newest first (the list is paged: one checkpoint per anchor interval).
  */
 export const ANCHORING_JS = String.raw`
 import { api } from './api.js';
@@ -55,14 +55,14 @@ export function createAnchoringView(section) {
         ['This gateway sequences the log', s.anchoring.sequencer ? 'yes' : 'no (another replica does)'],
       ]),
       checkpoints.length
-        ? table('Checkpoints, newest first' + (checkpoints.length > SHOWN ? ' (latest ' + SHOWN + ' of ' + checkpoints.length + ')' : ''), [
+        ? table('Checkpoints, newest first' + (s.older ? ' (the latest ' + SHOWN + ')' : ''), [
             { title: 'Tree size', header: true, cell: (c) => formatNumber(c.treeSize) },
             { title: 'Root', cell: (c) => shortHash(c.root) },
             { title: 'Block', cell: (c) => String(c.blockNumber) },
             { title: 'Transaction', cell: txCell },
             { title: 'Anchored', cell: (c) => timeEl(c.anchoredAt) },
             { title: 'Gas', cell: (c) => formatNumber(c.gasUsed) },
-          ], checkpoints.slice(0, SHOWN), { id: 'checkpoints-table' })
+          ], checkpoints, { id: 'checkpoints-table' })
         : h('p', { class: 'muted' }, 'No checkpoint anchored yet.'));
   }
 
@@ -70,7 +70,7 @@ export function createAnchoringView(section) {
     showError(errors, '');
     body.setAttribute('aria-busy', 'true');
     try {
-      render(await api('GET', '/admin/audit/checkpoints'));
+      render(await api('GET', '/admin/audit/checkpoints?limit=' + SHOWN));
     } catch (error) {
       showError(errors, error.message);
     } finally {

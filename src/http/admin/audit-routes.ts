@@ -107,15 +107,21 @@ export function createAuditRouter(deps: AuditRouteDeps): Router {
     });
   });
 
+  // Newest first by page (one checkpoint per anchor interval, for the life of the log): the newest
+  // `limit` below `before` (a tree size), in tree-size order; `older` names the next page.
   router.get('/checkpoints', async (req: Request, res: Response) => {
     await requireAuditor(req);
-    const checkpoints = await deps.store.checkpoints();
+    const limit = req.query['limit'] === undefined ? 100 : boundedParam(req.query['limit'], 'limit', 1, 1000);
+    const before = req.query['before'] === undefined ? undefined : boundedParam(req.query['before'], 'before', 1, Number.MAX_SAFE_INTEGER);
+    const page = await deps.store.checkpointsWhere({ ...(before === undefined ? {} : { maxTreeSize: before - 1 }), limit: limit + 1, newest: true });
+    const checkpoints = page.length > limit ? page.slice(1) : page;
     const status = deps.anchoring.status();
     res.json({
       chain: deps.chain,
       head: deps.log.head(),
       anchoring: { unanchored: status.unanchored, chainHealthy: status.chainHealthy, lastError: status.lastError, sequencer: deps.log.isSequencer },
       checkpoints: checkpoints.map((c) => describeCheckpoint(c, deps.explorerTxUrl)),
+      older: page.length > limit ? { before: checkpoints[0]!.treeSize } : null,
     });
   });
 
@@ -156,6 +162,13 @@ async function coveringCheckpoint(store: AuditStore, index: number): Promise<Che
 
 function describeCheckpoint(c: CheckpointRecord, explorerTxUrl: string | null | undefined) {
   return { ...c, ...(explorerTxUrl ? { explorerUrl: explorerTxUrl + c.transactionHash } : {}) };
+}
+
+function boundedParam(value: unknown, name: string, min: number, max: number): number {
+  const text = typeof value === 'string' ? value : '';
+  const n = /^\d{1,15}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(n >= min && n <= max)) throw new CustosError('INVALID_REQUEST', `${name} must be an integer from ${min}${max === Number.MAX_SAFE_INTEGER ? ' up' : ` to ${max}`}`);
+  return n;
 }
 
 function indexParam(value: unknown): number {

@@ -161,6 +161,36 @@ describe('audit trail through the gateway', () => {
     assert.deepEqual(check, { ok: true });
   });
 
+  it('pages the checkpoint list newest first: every checkpoint once, in order, and bad paging parameters get a clear problem', async () => {
+    // Each anchor interval (300 ms here) with new events adds a checkpoint: make a few.
+    let full: Array<{ treeSize: number; root: string }> = [];
+    for (let i = 0; i < 200 && full.length < 4; i++) {
+      await w.call('GET', '/Patient/pat-001', w.prac01);
+      full = (await admin('GET', '/checkpoints?limit=1000')).json.checkpoints;
+      if (full.length < 4) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(full.length >= 4, `${full.length} checkpoints`);
+    const walked: typeof full = [];
+    let before: number | undefined = full.at(-1)!.treeSize + 1;
+    while (before !== undefined) {
+      const page = await admin('GET', `/checkpoints?limit=2&before=${before}`);
+      assert.equal(page.status, 200);
+      assert.ok(page.json.checkpoints.length <= 2);
+      walked.unshift(...page.json.checkpoints);
+      before = page.json.older?.before;
+    }
+    assert.deepEqual(walked.map((c) => [c.treeSize, c.root]), full.map((c) => [c.treeSize, c.root]));
+    const newest = await admin('GET', '/checkpoints?limit=1');
+    assert.equal(newest.json.checkpoints.length, 1);
+    assert.ok(newest.json.checkpoints[0].treeSize >= full.at(-1)!.treeSize, 'the first page holds the newest');
+    assert.equal(newest.json.older.before, newest.json.checkpoints[0].treeSize);
+    for (const bad of ['limit=0', 'limit=1001', 'limit=ten', 'before=0', 'before=-3']) {
+      const refused = await admin('GET', `/checkpoints?${bad}`);
+      assert.equal(refused.status, 400, bad);
+      assert.match(refused.json.detail, /must be an integer/);
+    }
+  });
+
   it('records the auditors\' own reads of the log (searches, single events) as accesses to the patients shown', async () => {
     let found: EventSummary[] = [];
     for (let i = 0; i < 100 && found.length === 0; i++) {
