@@ -1,21 +1,25 @@
 /**
- * The embedded store's anchored checkpoints: a small JSON file (`checkpoints.json`) replaced
- * atomically on every change (write a temporary file, fsync it, rename it over, fsync the
- * directory), so a crash leaves either the old list or the new one, never half of either.
- * The list is small (one entry per anchoring interval) and kept in memory.
+ * The embedded store's anchored checkpoints: an append-only journal (`checkpoints.jsonl`), one line
+ * per change (`{"record":{…}}` or `{"drop":treeSize}`), each synced before the change counts. One
+ * checkpoint is added per anchoring interval for the life of the log (every 5 s by default), so the
+ * file is never rewritten per anchor: a torn last line (a crash mid-append, never acknowledged) is
+ * ignored and cut off; the journal is compacted atomically at start once it holds more changes than
+ * checkpoints. The list is kept in memory, sorted by tree size.
+ *
+ * Logs written before the journal kept `checkpoints.json` (one document replaced on every change);
+ * it is read, turned into the journal at the first start that may write, and removed.
  */
-import { open, readFile, rename } from 'node:fs/promises';
+import { open, readFile, rename, truncate, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CustosError } from '../../errors.js';
 import type { CheckpointQuery, CheckpointRecord } from '../../audit/store.js';
 import { selectCheckpoints } from '../../audit/store-queries.js';
 
-export const CHECKPOINTS_FILE = 'checkpoints.json';
+export const CHECKPOINTS_JOURNAL = 'checkpoints.jsonl';
+/** The list as one document, as logs kept it before the journal (read, migrated, removed). */
+export const LEGACY_CHECKPOINTS_FILE = 'checkpoints.json';
 
-interface CheckpointsDocument {
-  readonly version: 1;
-  readonly checkpoints: CheckpointRecord[];
-}
+type JournalLine = { readonly record: CheckpointRecord } | { readonly drop: number };
 
 /** Fsyncs a directory so a rename or a new file in it survives a crash. */
 export async function syncDirectory(dir: string): Promise<void> {
@@ -35,23 +39,32 @@ export class CheckpointFile {
     private list: CheckpointRecord[],
   ) {}
 
-  /** Loads `checkpoints.json` from `dir` (none yet: an empty list). */
-  static async load(dir: string): Promise<CheckpointFile> {
-    const file = join(dir, CHECKPOINTS_FILE);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new CheckpointFile(dir, []);
-      throw new CustosError('UNAVAILABLE', `the audit checkpoints file ${file} cannot be read; check its permissions`, undefined, { cause: error });
+  /**
+   * Loads the checkpoints kept in `dir` (none yet: an empty list). Unless `readOnly`, also cuts a
+   * torn last line, compacts a journal of mostly superseded changes and migrates the legacy file.
+   */
+  static async load(dir: string, readOnly = false): Promise<CheckpointFile> {
+    const journal = join(dir, CHECKPOINTS_JOURNAL);
+    const text = await readIfExists(journal);
+    if (text !== undefined) {
+      const { list, changes, completeBytes } = replay(text, journal);
+      const file = new CheckpointFile(dir, list);
+      if (!readOnly && completeBytes < Buffer.byteLength(text)) await file.guard(() => truncate(journal, completeBytes));
+      if (!readOnly && changes > 2 * list.length + 16) await file.guard(() => file.rewrite(list));
+      return file;
     }
-    try {
-      const doc = JSON.parse(text) as CheckpointsDocument;
-      if (doc.version !== 1 || !Array.isArray(doc.checkpoints)) throw new Error('unexpected shape');
-      return new CheckpointFile(dir, [...doc.checkpoints].sort((a, b) => a.treeSize - b.treeSize));
-    } catch {
-      throw new CustosError('CONFIG_INVALID', `the audit checkpoints file ${file} is not a checkpoint list written by Custos; restore it from a backup (the checkpoints are also on chain)`);
+    const legacyPath = join(dir, LEGACY_CHECKPOINTS_FILE);
+    const legacy = await readIfExists(legacyPath);
+    if (legacy === undefined) return new CheckpointFile(dir, []);
+    const file = new CheckpointFile(dir, parseLegacy(legacy, legacyPath));
+    if (!readOnly) {
+      await file.guard(async () => {
+        await file.rewrite(file.list); // the journal is complete (renamed into place) before the old file goes
+        await unlink(legacyPath);
+        await syncDirectory(dir);
+      });
     }
+    return file;
   }
 
   all(): CheckpointRecord[] {
@@ -64,39 +77,123 @@ export class CheckpointFile {
 
   /** Adds `checkpoint`, replacing one of the same tree size. */
   record(checkpoint: CheckpointRecord): Promise<void> {
-    return this.change((list) => [...list.filter((c) => c.treeSize !== checkpoint.treeSize), { ...checkpoint }].sort((a, b) => a.treeSize - b.treeSize));
+    const copy = { ...checkpoint };
+    return this.change({ record: copy }, (list) => {
+      // Anchoring adds the largest tree size almost always: look from the end.
+      let at = list.length;
+      while (at > 0 && list[at - 1]!.treeSize > copy.treeSize) at--;
+      if (at > 0 && list[at - 1]!.treeSize === copy.treeSize) list[at - 1] = copy;
+      else list.splice(at, 0, copy);
+    });
   }
 
   drop(treeSize: number): Promise<void> {
-    return this.change((list) => list.filter((c) => c.treeSize !== treeSize));
+    return this.change({ drop: treeSize }, (list) => {
+      const at = list.findIndex((c) => c.treeSize === treeSize);
+      if (at >= 0) list.splice(at, 1);
+    });
   }
 
-  /** Applies changes one at a time; memory changes only once the file is durable. */
-  private change(update: (list: CheckpointRecord[]) => CheckpointRecord[]): Promise<void> {
+  /**
+   * Applies changes one at a time; memory changes only once the line is durable. (The list is
+   * changed in place: readers get copies, and nothing else runs between the write and the change.)
+   */
+  private change(line: JournalLine, update: (list: CheckpointRecord[]) => void): Promise<void> {
     const run = this.chain.then(async () => {
-      const next = update(this.list);
-      await this.write(next);
-      this.list = next;
+      await this.guard(() => this.append(line));
+      update(this.list);
     });
     this.chain = run.catch(() => undefined);
     return run;
   }
 
-  private async write(list: CheckpointRecord[]): Promise<void> {
-    const file = join(this.dir, CHECKPOINTS_FILE);
-    const temporary = `${file}.tmp-${process.pid}`;
+  private async append(line: JournalLine): Promise<void> {
+    const file = join(this.dir, CHECKPOINTS_JOURNAL);
+    const handle = await open(file, 'a', 0o600);
+    let created: boolean;
     try {
-      const handle = await open(temporary, 'w', 0o600);
-      try {
-        await handle.writeFile(JSON.stringify({ version: 1, checkpoints: list } satisfies CheckpointsDocument, null, 1) + '\n');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temporary, file);
-      await syncDirectory(this.dir);
+      created = (await handle.stat()).size === 0;
+      await handle.write(JSON.stringify(line) + '\n');
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    if (created) await syncDirectory(this.dir);
+  }
+
+  /** Replaces the journal with one `record` line per checkpoint, atomically (temporary file, rename). */
+  private async rewrite(list: readonly CheckpointRecord[]): Promise<void> {
+    const file = join(this.dir, CHECKPOINTS_JOURNAL);
+    const temporary = `${file}.tmp-${process.pid}`;
+    const handle = await open(temporary, 'w', 0o600);
+    try {
+      await handle.writeFile(list.map((c) => JSON.stringify({ record: c } satisfies JournalLine) + '\n').join(''));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, file);
+    await syncDirectory(this.dir);
+  }
+
+  private async guard(write: () => Promise<unknown>): Promise<void> {
+    try {
+      await write();
     } catch (error) {
-      throw new CustosError('UNAVAILABLE', `the audit checkpoints file ${file} could not be written (${(error as NodeJS.ErrnoException).code ?? 'I/O error'}); check free space and permissions`, undefined, { cause: error });
+      const file = join(this.dir, CHECKPOINTS_JOURNAL);
+      throw new CustosError('UNAVAILABLE', `the audit checkpoints journal ${file} could not be written (${(error as NodeJS.ErrnoException).code ?? 'I/O error'}); check free space and permissions`, undefined, { cause: error });
     }
   }
+}
+
+async function readIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new CustosError('UNAVAILABLE', `the audit checkpoints file ${file} cannot be read; check its permissions`, undefined, { cause: error });
+  }
+}
+
+/** The list the journal's complete lines leave, how many changes that took, and where the complete lines end. */
+function replay(text: string, file: string): { list: CheckpointRecord[]; changes: number; completeBytes: number } {
+  const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+  const byTreeSize = new Map<number, CheckpointRecord>();
+  let changes = 0;
+  for (const [n, line] of complete.split('\n').entries()) {
+    if (line === '') continue;
+    const change = parseLine(line);
+    if (!change) throw new CustosError('CONFIG_INVALID', `line ${n + 1} of the audit checkpoints journal ${file} is not a checkpoint change written by Custos; restore the file from a backup (the checkpoints are also on chain)`);
+    if ('record' in change) byTreeSize.set(change.record.treeSize, change.record);
+    else byTreeSize.delete(change.drop);
+    changes++;
+  }
+  return { list: [...byTreeSize.values()].sort((a, b) => a.treeSize - b.treeSize), changes, completeBytes: Buffer.byteLength(complete) };
+}
+
+function parseLine(line: string): JournalLine | undefined {
+  try {
+    const value = JSON.parse(line) as Record<string, unknown>;
+    if (isCheckpoint(value['record'])) return { record: value['record'] };
+    if (Number.isSafeInteger(value['drop'])) return { drop: value['drop'] as number };
+  } catch {
+    // not JSON: refused below
+  }
+  return undefined;
+}
+
+function parseLegacy(text: string, file: string): CheckpointRecord[] {
+  try {
+    const doc = JSON.parse(text) as { version?: unknown; checkpoints?: unknown };
+    if (doc.version !== 1 || !Array.isArray(doc.checkpoints) || !doc.checkpoints.every(isCheckpoint)) throw new Error('unexpected shape');
+    return [...(doc.checkpoints as CheckpointRecord[])].sort((a, b) => a.treeSize - b.treeSize);
+  } catch {
+    throw new CustosError('CONFIG_INVALID', `the audit checkpoints file ${file} is not a checkpoint list written by Custos; restore it from a backup (the checkpoints are also on chain)`);
+  }
+}
+
+function isCheckpoint(value: unknown): value is CheckpointRecord {
+  if (typeof value !== 'object' || value === null) return false;
+  const c = value as Record<string, unknown>;
+  return Number.isSafeInteger(c['treeSize']) && typeof c['root'] === 'string' && typeof c['transactionHash'] === 'string' && Number.isSafeInteger(c['blockNumber']);
 }

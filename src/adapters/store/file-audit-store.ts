@@ -7,7 +7,7 @@
  *   synchronous write (the file is opened O_DSYNC: write and fdatasync in one), and resolves only
  *   after it. Being the only writer, the store gives each record
  *   its leaf index and `previousLeafHash` link as it writes it; `sequence` only makes them visible.
- * - `checkpoints.json`: anchored checkpoints, replaced atomically.
+ * - `checkpoints.jsonl`: anchored checkpoints, an append-only journal (file-audit-checkpoints.ts).
  *
  * Everything it serves is read from disk as stored: the index, leaf hash, link and canonical bytes
  * of each record are never recomputed or "repaired", so an edit made while the gateway was down is
@@ -129,7 +129,7 @@ export class FileAuditStore implements AuditStore {
     await this.handle.read(header, 0, HEADER_SIZE, 0);
     if (size < HEADER_SIZE && header.subarray(0, size).equals(FILE_HEADER.subarray(0, size))) {
       if (this.readOnly) {
-        this.checkpointFile = await CheckpointFile.load(this.dir);
+        this.checkpointFile = await CheckpointFile.load(this.dir, true);
         return; // created but never written: an empty log
       }
       await this.handle.write(FILE_HEADER, 0, HEADER_SIZE, 0); // new, or a crash while creating it
@@ -155,7 +155,7 @@ export class FileAuditStore implements AuditStore {
     this.end = end;
     this.sequenced = this.index.count;
     this.report = { tornTail, damage };
-    this.checkpointFile = await CheckpointFile.load(this.dir);
+    this.checkpointFile = await CheckpointFile.load(this.dir, this.readOnly);
   }
 
   append(batch: readonly AuditRecord[]): Promise<void> {

@@ -1,0 +1,137 @@
+/**
+ * The embedded store's checkpoint journal on a real file system: one line per anchor (never the
+ * whole list rewritten), a crash mid-append loses only that unacknowledged line, a damaged line is
+ * refused with a message saying what to do, a journal of superseded changes is compacted, and logs
+ * that kept the older single-document file are migrated without losing a checkpoint.
+ */
+import assert from 'node:assert/strict';
+import { appendFile, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { CHECKPOINTS_JOURNAL, CheckpointFile, LEGACY_CHECKPOINTS_FILE } from '../../../src/adapters/store/file-audit-checkpoints.js';
+import { FileAuditStore } from '../../../src/adapters/store/file-audit-store.js';
+import { checkpoint } from '../../support/audit-store-conformance.js';
+import { custosRejection, rejectsWithCode } from '../../support/custos-rejection.js';
+
+const dirs: string[] = [];
+const newDir = async (): Promise<string> => {
+  const dir = await mkdtemp(join(tmpdir(), 'custos-checkpoints-'));
+  dirs.push(dir);
+  return dir;
+};
+after(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+const journalOf = (dir: string) => join(dir, CHECKPOINTS_JOURNAL);
+const sizes = (file: CheckpointFile) => file.all().map((c) => c.treeSize);
+
+describe('checkpoint journal (embedded store)', () => {
+  it('appends one line per anchor: the file grows by the new checkpoint only, and a reload sees every one', async () => {
+    const dir = await newDir();
+    const file = await CheckpointFile.load(dir);
+    await file.record(checkpoint(10));
+    const one = (await stat(journalOf(dir))).size;
+    for (let size = 20; size <= 200; size += 10) await file.record(checkpoint(size));
+    const twenty = (await stat(journalOf(dir))).size;
+    // 20 appends of ~equal lines: ~20 × one line, where rewriting the list each time would have
+    // written 1 + 2 + … + 20 lines in all and left the same file; the lines are what is there.
+    assert.ok(twenty < one * 21 && twenty > one * 19, `${twenty} bytes for 20 checkpoints of ${one}`);
+    assert.equal((await readFile(journalOf(dir), 'utf8')).trimEnd().split('\n').length, 20);
+    assert.deepEqual(sizes(await CheckpointFile.load(dir)), Array.from({ length: 20 }, (_, i) => 10 * (i + 1)));
+  });
+
+  it('replaces a checkpoint of the same tree size and drops one, across a reload, keeping tree-size order', async () => {
+    const dir = await newDir();
+    const file = await CheckpointFile.load(dir);
+    await file.record(checkpoint(30));
+    await file.record(checkpoint(10));
+    await file.record(checkpoint(20));
+    const replacement = checkpoint(20, { blockNumber: 999 });
+    await file.record(replacement);
+    await file.drop(30);
+    for (const view of [file, await CheckpointFile.load(dir)]) {
+      assert.deepEqual(sizes(view), [10, 20]);
+      assert.equal(view.all()[1]!.blockNumber, 999);
+      assert.equal(view.all()[1]!.transactionHash, replacement.transactionHash);
+      assert.deepEqual(view.where({ minTreeSize: 15, limit: 5 }).map((c) => c.treeSize), [20]);
+    }
+  });
+
+  it('a crash mid-append loses only that line (never acknowledged): it is ignored, cut off, and the next append is whole', async () => {
+    const dir = await newDir();
+    const file = await CheckpointFile.load(dir);
+    await file.record(checkpoint(1));
+    await file.record(checkpoint(2));
+    const torn = JSON.stringify({ record: checkpoint(3) });
+    await appendFile(journalOf(dir), torn.slice(0, 40)); // the process died inside write(2)
+    const readOnly = await CheckpointFile.load(dir, true);
+    assert.deepEqual(sizes(readOnly), [1, 2]);
+    assert.ok((await readFile(journalOf(dir), 'utf8')).endsWith(torn.slice(0, 40)), 'a read-only open writes nothing');
+    const reopened = await CheckpointFile.load(dir);
+    assert.deepEqual(sizes(reopened), [1, 2]);
+    await reopened.record(checkpoint(4));
+    assert.deepEqual(sizes(await CheckpointFile.load(dir)), [1, 2, 4]);
+    assert.ok((await readFile(journalOf(dir), 'utf8')).split('\n').filter(Boolean).every((line) => JSON.parse(line)));
+  });
+
+  it('refuses a damaged line with what to do, rather than anchoring on a list it misread', async () => {
+    const dir = await newDir();
+    const file = await CheckpointFile.load(dir);
+    await file.record(checkpoint(1));
+    await appendFile(journalOf(dir), '{"record":{"treeSize":"two"}}\n');
+    await file.record(checkpoint(3));
+    const refused = await custosRejection(CheckpointFile.load(dir));
+    assert.equal(refused.code, 'CONFIG_INVALID');
+    assert.match(refused.message, /line 2 .*restore the file from a backup/);
+    await rejectsWithCode(CheckpointFile.load(dir, true), 'CONFIG_INVALID');
+  });
+
+  it('compacts a journal of mostly superseded changes at start (atomically), keeping the same list', async () => {
+    const dir = await newDir();
+    const file = await CheckpointFile.load(dir);
+    for (let round = 0; round < 30; round++) {
+      await file.record(checkpoint(1, { blockNumber: round }));
+      await file.record(checkpoint(2));
+      await file.drop(2);
+    }
+    const before = (await readFile(journalOf(dir), 'utf8')).trimEnd().split('\n').length;
+    assert.equal(before, 90);
+    const reopened = await CheckpointFile.load(dir);
+    assert.deepEqual(sizes(reopened), [1]);
+    assert.equal(reopened.all()[0]!.blockNumber, 29);
+    assert.equal((await readFile(journalOf(dir), 'utf8')).trimEnd().split('\n').length, 1);
+    assert.deepEqual((await readdir(dir)).sort(), [CHECKPOINTS_JOURNAL], 'no temporary file left');
+  });
+
+  it('migrates the older single-document file through the store: every checkpoint kept, the old file removed', async () => {
+    const dir = await newDir();
+    const old = [checkpoint(5), checkpoint(15)];
+    await writeFile(join(dir, LEGACY_CHECKPOINTS_FILE), JSON.stringify({ version: 1, checkpoints: [old[1], old[0]] }));
+    assert.deepEqual(sizes(await CheckpointFile.load(dir, true)), [5, 15], 'a read-only open (the verifier) reads the old file');
+    assert.ok((await readdir(dir)).includes(LEGACY_CHECKPOINTS_FILE), 'and leaves it');
+    const store = await FileAuditStore.open({ dir });
+    try {
+      assert.deepEqual(await store.checkpoints(), old);
+      await store.recordCheckpoint(checkpoint(25));
+    } finally {
+      await store.close();
+    }
+    assert.ok(!(await readdir(dir)).includes(LEGACY_CHECKPOINTS_FILE));
+    const again = await FileAuditStore.open({ dir });
+    try {
+      assert.deepEqual((await again.checkpoints()).map((c) => c.treeSize), [5, 15, 25]);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('refuses a legacy file that is not a checkpoint list', async () => {
+    const dir = await newDir();
+    await writeFile(join(dir, LEGACY_CHECKPOINTS_FILE), '{"version":1,"checkpoints":[{"treeSize":1}]}');
+    const refused = await custosRejection(CheckpointFile.load(dir));
+    assert.equal(refused.code, 'CONFIG_INVALID');
+    assert.match(refused.message, /not a checkpoint list written by Custos/);
+  });
+});
