@@ -224,8 +224,9 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
       const limiter = options.unauthenticatedLimiter;
       if (mapped.code === 'UNAUTHENTICATED' && limiter && !(await limiter.admit(auditedAddress(context)))) {
         // Over the limit: counted into the address's summary event instead of one durable event each.
-        const limited = mapError(new CustosError('RATE_LIMITED', 'too many requests without a valid token from this address; authenticate, or retry after a second'), requestId);
-        if (!context.clientGone) sendOperationOutcome(res, limited, { 'x-request-id': requestId, 'retry-after': '1' }, context.xml === true);
+        const seconds = Math.max(1, Math.ceil(limiter.retryAfterMs(auditedAddress(context)) / 1000));
+        const limited = mapError(new CustosError('RATE_LIMITED', `too many requests without a valid token from this address; authenticate, or retry after ${seconds} s`), requestId);
+        if (!context.clientGone) sendOperationOutcome(res, limited, { 'x-request-id': requestId, 'retry-after': String(seconds) }, context.xml === true);
         return;
       }
     }

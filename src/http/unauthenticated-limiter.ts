@@ -123,6 +123,19 @@ export class UnauthenticatedLimiter {
     return { tokens: this.options.burst, at: now, refused, blockedUntil: 0 };
   }
 
+  /**
+   * After a refusal: how long until this address may be heard again (its bucket, shared or local,
+   * has a token), for the 429's Retry-After.
+   */
+  retryAfterMs(address: string): number {
+    const bucket = this.buckets.get(address) ?? this.buckets.get(OVERFLOW);
+    if (bucket === undefined) return 0;
+    const now = this.now();
+    if (bucket.blockedUntil > now) return bucket.blockedUntil - now;
+    const tokens = Math.min(this.options.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.options.perSecond);
+    return tokens >= 1 ? 0 : ((1 - tokens) * 1000) / this.options.perSecond;
+  }
+
   /** Puts back refusals whose summary event could not be recorded: they are reported next time. */
   restore(address: string, refused: number): void {
     const bucket = this.buckets.get(address) ?? this.buckets.get(OVERFLOW);

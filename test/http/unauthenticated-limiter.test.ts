@@ -39,6 +39,19 @@ describe('unauthenticated request limit', () => {
     assert.deepEqual(limiter.takeRefused(), [], 'reported once');
   });
 
+  it('says how long a refused address must wait: until its bucket has a token again (the 429\'s Retry-After)', () => {
+    let now = 0;
+    const limiter = new UnauthenticatedLimiter({ perSecond: 0.25, burst: 1, now: () => now });
+    assert.equal(limiter.admit('10.0.0.9'), true);
+    assert.equal(limiter.admit('10.0.0.9'), false);
+    assert.equal(limiter.retryAfterMs('10.0.0.9'), 4000, 'one token at 0.25/s');
+    now = 3000;
+    assert.equal(limiter.retryAfterMs('10.0.0.9'), 1000);
+    now = 4000;
+    assert.equal(limiter.retryAfterMs('10.0.0.9'), 0);
+    assert.equal(limiter.admit('10.0.0.9'), true, 'heard again when it said');
+  });
+
   it('tracks a bounded number of addresses, keeping those with refusals to report', () => {
     const limiter = new UnauthenticatedLimiter({ perSecond: 1, burst: 1, maxAddresses: 100, now: () => 0 });
     limiter.admit('flooder');
@@ -69,6 +82,7 @@ describe('unauthenticated request limit', () => {
       const first = [await limiter.admit('a'), await limiter.admit('a'), await limiter.admit('a')];
       assert.deepEqual(first, [true, true, false], 'the shared budget (2), not the generous local one (100)');
       const whileBlocked = [limiter.admit('a'), limiter.admit('a'), limiter.admit('a')];
+      assert.equal(limiter.retryAfterMs('a'), 500, 'the wait the shared bucket named');
       assert.deepEqual(whileBlocked, [false, false, false], 'answered at once, without Redis');
       assert.equal(budget.calls.length, 3, 'a flood costs Redis one call per refill, not one per request');
       now = 500;

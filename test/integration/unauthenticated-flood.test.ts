@@ -31,7 +31,7 @@ describe('unauthenticated flood', () => {
       const response = await fetch(`${gateway.fhirBaseUrl}/Patient/pat-001`, { headers: { authorization: 'Bearer not-a-token' } });
       statuses.push(response.status);
       if (response.status === 429) {
-        assert.equal(response.headers.get('retry-after'), '1');
+        assert.equal(response.headers.get('retry-after'), '1', 'one token a second: back within a second');
         const outcome = (await response.json()) as { resourceType: string; issue: Array<{ code: string }> };
         assert.equal(outcome.resourceType, 'OperationOutcome');
         assert.equal(outcome.issue[0]!.code, 'throttled');
