@@ -9,7 +9,7 @@
  */
 import { CustosError } from '../errors.js';
 import type { AuditRecord, AuditSearch, AuditStore, CheckpointQuery, CheckpointRecord, SequencedLeaf, StoredAuditEvent } from './store.js';
-import { clampRange, searchLimit, selectCheckpoints } from './store-queries.js';
+import { checkBatch, clampRange, searchLimit, selectCheckpoints } from './store-queries.js';
 
 const ZERO_HASH = Buffer.alloc(32);
 
@@ -51,11 +51,7 @@ export class MemoryAuditStore implements AuditStore {
       this.failures--;
       throw new CustosError('UNAVAILABLE', 'the audit store (memory) failed this write as the test asked');
     }
-    for (const [i, record] of batch.entries()) {
-      if (!Buffer.isBuffer(record.leafHash) || record.leafHash.length !== 32) {
-        throw new CustosError('INVALID_REQUEST', `audit record ${i} of the batch: leafHash must be 32 bytes`);
-      }
-    }
+    checkBatch(batch);
     this.pending.push(...batch.map(copyRecord));
     this.appends++;
   }

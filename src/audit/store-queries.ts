@@ -1,10 +1,33 @@
 /**
- * What every AuditStore answers alike, in one place: index ranges, the search page size, and
- * checkpoint queries over a list kept in memory. (Each store used to carry its own copy, and the
+ * What every AuditStore answers alike, in one place: the records a batch may hold, index ranges,
+ * the search page size, and checkpoint queries over a list kept in memory. (Each store used to carry its own copy, and the
  * copies differed in what they refused.)
  */
 import { CustosError } from '../errors.js';
-import type { CheckpointQuery, CheckpointRecord } from './store.js';
+import type { AuditRecord, CheckpointQuery, CheckpointRecord } from './store.js';
+
+const OUTCOMES = new Set([0, 4, 8, 12]);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Refuses a batch holding a record no store can keep as given (a caller bug), before anything of it
+ * is stored; names the record and the field, never a value.
+ */
+export function checkBatch(batch: readonly AuditRecord[]): void {
+  batch.forEach((record, i) => {
+    const bad = (what: string): never => {
+      throw new CustosError('INVALID_REQUEST', `audit record ${i} of the batch: ${what}`);
+    };
+    if (!Buffer.isBuffer(record.canonical)) bad('canonical must be a Buffer');
+    if (!Buffer.isBuffer(record.leafHash) || record.leafHash.length !== 32) bad('leafHash must be 32 bytes');
+    const f = record.facts;
+    if (typeof f.eventId !== 'string' || !UUID.test(f.eventId)) bad('eventId must be a UUID');
+    if (typeof f.requestId !== 'string') bad('requestId must be a string');
+    if (!OUTCOMES.has(f.outcome)) bad('outcome must be 0, 4, 8 or 12');
+    if (!Number.isFinite(f.recorded)) bad('recorded must be a finite number of milliseconds');
+    if (!Array.isArray(f.patients) || f.patients.some((p) => typeof p !== 'string')) bad('patients must be an array of strings');
+  });
+}
 
 /** The largest page a search returns. */
 export const MAX_SEARCH = 1000;

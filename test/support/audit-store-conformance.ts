@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { afterEach, describe, it } from 'node:test';
 import type { AuditFacts, AuditRecord, AuditSearch, AuditStore, CheckpointRecord, StoredAuditEvent } from '../../src/audit/store.js';
-import { rejectsWithCode } from './custos-rejection.js';
+import { custosRejection, rejectsWithCode } from './custos-rejection.js';
 
 export interface AuditStoreFixture {
   readonly store: AuditStore;
@@ -388,10 +388,23 @@ export function auditStoreConformance(name: string, open: () => Promise<AuditSto
       assert.deepEqual(await store.checkpointsWhere({ limit: 1, newest: true }), [recorded[2]], 'whole records');
     });
 
-    it('refuses a leaf hash that is not 32 bytes (INVALID_REQUEST) and stores nothing of that batch', async () => {
+    it('refuses a batch with a record no store can keep as given (INVALID_REQUEST, the same for every store) and stores nothing of it', async () => {
       const { store } = await fresh();
       const good = auditRecord();
-      await rejectsWithCode(store.append([good, { ...auditRecord(), leafHash: Buffer.alloc(31) }]), 'INVALID_REQUEST');
+      const base = auditRecord();
+      const bad: Array<[string, AuditRecord]> = [
+        ['leafHash', { ...base, leafHash: Buffer.alloc(31) }],
+        ['canonical', { ...base, canonical: 'text' as unknown as Buffer }],
+        ['eventId', { ...base, facts: { ...base.facts, eventId: 'not-a-uuid' } }],
+        ['outcome', { ...base, facts: { ...base.facts, outcome: 3 as 0 } }],
+        ['recorded', { ...base, facts: { ...base.facts, recorded: Number.NaN } }],
+        ['patients', { ...base, facts: { ...base.facts, patients: 'Patient/1' as unknown as string[] } }],
+      ];
+      for (const [field, record] of bad) {
+        const refused = await custosRejection(store.append([good, record]));
+        assert.equal(refused.code, 'INVALID_REQUEST', field);
+        assert.match(refused.message, new RegExp(`^audit record 1 of the batch: ${field}`), field);
+      }
       await store.sequence(10);
       assert.equal(await store.size(), 0);
     });

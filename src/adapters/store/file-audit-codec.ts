@@ -232,7 +232,6 @@ export function readIndexFacts(buf: Buffer, at: number, bodyLength: number): Ind
   }
 }
 
-const OUTCOMES = new Set([0, 4, 8, 12]);
 
 /**
  * The event stored in the record whose frame starts at `at` (`length` bytes, frame included),
@@ -269,21 +268,3 @@ export function decodeEvent(buf: Buffer, at: number, length: number): StoredAudi
   };
 }
 
-/**
- * Refuses records the format cannot hold faithfully (a bug in the caller, never user input):
- * the message names the field, never its value.
- */
-export function checkRecords(batch: readonly AuditRecord[]): void {
-  batch.forEach((record, i) => {
-    const bad = (what: string): never => {
-      throw new CustosError('INVALID_REQUEST', `audit record ${i} of the batch: ${what}`);
-    };
-    if (!Buffer.isBuffer(record.canonical)) bad('canonical must be a Buffer');
-    if (!Buffer.isBuffer(record.leafHash) || record.leafHash.length !== 32) bad('leafHash must be 32 bytes');
-    const f = record.facts;
-    if (!OUTCOMES.has(f.outcome)) bad('outcome must be 0, 4, 8 or 12');
-    if (!Number.isFinite(f.recorded)) bad('recorded must be a finite number of milliseconds');
-    if (typeof f.eventId !== 'string' || typeof f.requestId !== 'string') bad('eventId and requestId must be strings');
-    if (!Array.isArray(f.patients) || f.patients.some((p) => typeof p !== 'string')) bad('patients must be an array of strings');
-  });
-}

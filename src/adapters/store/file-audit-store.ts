@@ -22,9 +22,9 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CustosError } from '../../errors.js';
 import type { AuditRecord, AuditSearch, AuditStore, CheckpointQuery, CheckpointRecord, SequencedLeaf, StoredAuditEvent } from '../../audit/store.js';
-import { clampRange, searchLimit } from '../../audit/store-queries.js';
+import { checkBatch, clampRange, searchLimit } from '../../audit/store-queries.js';
 import { CheckpointFile, syncDirectory } from './file-audit-checkpoints.js';
-import { checkRecords, decodeEvent, encodedLength, encodeRecord, FILE_HEADER, FRAME_SIZE, HEADER_SIZE } from './file-audit-codec.js';
+import { decodeEvent, encodedLength, encodeRecord, FILE_HEADER, FRAME_SIZE, HEADER_SIZE } from './file-audit-codec.js';
 import { FileAuditIndex } from './file-audit-index.js';
 import { acquireDirectoryLock, type DirectoryLock } from './file-audit-lock.js';
 import { AheadSpace, writtenEnd } from './file-audit-prealloc.js';
@@ -162,7 +162,7 @@ export class FileAuditStore implements AuditStore {
     try {
       this.writable();
       if (this.broken) throw this.broken;
-      checkRecords(batch);
+      checkBatch(batch);
     } catch (error) {
       return Promise.reject(error);
     }

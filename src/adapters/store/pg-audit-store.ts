@@ -16,7 +16,7 @@
 import pg from 'pg';
 import { CustosError } from '../../errors.js';
 import type { AuditRecord, AuditSearch, AuditStore, CheckpointQuery, CheckpointRecord, SequencedLeaf, StoredAuditEvent } from '../../audit/store.js';
-import { clampRange, searchLimit } from '../../audit/store-queries.js';
+import { checkBatch, clampRange, searchLimit } from '../../audit/store-queries.js';
 import { checkpointOfRow, EVENT_COLUMNS, toEvent, type EventRow } from './pg-audit-rows.js';
 import { describeDatabase, storeError } from './pg-audit-errors.js';
 import { DDL_LOCK, isSchemaName, LOCK_CLASS, schemaStatements, SEQUENCER_LOCK_CLASS, tables } from './pg-audit-schema.js';
@@ -35,7 +35,6 @@ export interface PgAuditStoreOptions {
 }
 
 const SCAN_PAGE = 1000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function positiveInteger(value: number | undefined, fallback: number, name: string, max: number): number {
   if (value === undefined) return fallback;
@@ -331,16 +330,3 @@ export class PgAuditStore implements AuditStore {
   }
 }
 
-/** Refuses records the table cannot hold as given (a caller bug); names the field, never its value. */
-function checkBatch(batch: readonly AuditRecord[]): void {
-  batch.forEach((record, i) => {
-    const bad = (what: string): never => {
-      throw new CustosError('INVALID_REQUEST', `audit record ${i} of the batch: ${what}`);
-    };
-    if (!Buffer.isBuffer(record.canonical)) bad('canonical must be a Buffer');
-    if (!Buffer.isBuffer(record.leafHash) || record.leafHash.length !== 32) bad('leafHash must be 32 bytes');
-    if (!UUID.test(record.facts.eventId)) bad('eventId must be a UUID');
-    if (![0, 4, 8, 12].includes(record.facts.outcome)) bad('outcome must be 0, 4, 8 or 12');
-    if (!Number.isFinite(record.facts.recorded)) bad('recorded must be a finite number of milliseconds');
-  });
-}
