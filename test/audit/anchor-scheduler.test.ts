@@ -5,6 +5,7 @@
  * a reorg is sent again, and one anchored but not recorded (crash) is recovered.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { AnchorResult, AuditAnchorPort, ChainCheckpoint } from '../../src/audit/anchor.js';
 import { AnchorScheduler } from '../../src/audit/anchor-scheduler.js';
@@ -47,7 +48,7 @@ async function setup() {
   const add = async (count: number) => {
     for (let i = 0; i < count; i++) {
       const canonical = Buffer.from(`{"n":${Math.random()}}`);
-      await store.append([{ canonical, leafHash: leafHash(canonical), facts: { eventId: String(i), requestId: 'r', recorded: 0, patients: [], actor: null, clientId: null, outcome: 0, breakGlass: false } }]);
+      await store.append([{ canonical, leafHash: leafHash(canonical), facts: { eventId: randomUUID(), requestId: 'r', recorded: 0, patients: [], actor: null, clientId: null, outcome: 0, breakGlass: false } }]);
     }
     await log.catchUp();
   };

@@ -20,7 +20,7 @@ async function seededLog(events: number) {
   const tree = new MerkleTree();
   for (let i = 0; i < events; i++) {
     const record = toAuditRecord({
-      eventId: `e-${i}`, recorded: Date.UTC(2026, 0, 1) + i * 1000, requestId: `r-${i}`, traceId: 't', method: 'GET',
+      eventId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, recorded: Date.UTC(2026, 0, 1) + i * 1000, requestId: `r-${i}`, traceId: 't', method: 'GET',
       interaction: { kind: 'read', resourceType: 'Observation' }, path: `/Observation/o${i}`, query: '', status: i % 7 === 0 ? 403 : 200, clientGone: false, clientAddress: '10.0.0.1',
       who: { subject: 's', issuer: 'https://idp', fhirUser: `Practitioner/p${i % 3}`, clientId: 'app', tokenId: 'tok', purposeOfUse: i % 2 ? 'PUBHLTH' : 'TREAT' },
       decision: { permitted: i % 7 === 0 ? 0 : 1, denied: i % 7 === 0 ? 1 : 0, rules: [i % 7 === 0 ? 'no-grant' : 'grant'], grantIds: [], patients: [`pat-${i % 2}`], breakGlass: false },

@@ -4,6 +4,7 @@
  * size and root, and the store's record points at the transaction now on chain.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +41,7 @@ describe('anchoring through a reorg (real anvil, real AuditAnchor)', () => {
     const add = async (n: number) => {
       for (let i = 0; i < n; i++) {
         const canonical = Buffer.from(`{"n":"${Math.random()}"}`);
-        await store.append([{ canonical, leafHash: leafHash(canonical), facts: { eventId: String(i), requestId: 'r', recorded: Date.now(), patients: [], actor: null, clientId: null, outcome: 0, breakGlass: false } }]);
+        await store.append([{ canonical, leafHash: leafHash(canonical), facts: { eventId: randomUUID(), requestId: 'r', recorded: Date.now(), patients: [], actor: null, clientId: null, outcome: 0, breakGlass: false } }]);
       }
       await log.catchUp();
     };
