@@ -7,6 +7,7 @@ import type { ChainCheckpoint } from '../../audit/anchor.js';
 import { CustosError } from '../../errors.js';
 import { askChainId } from './chain-connection.js';
 import { contractInterface } from './contract-artifacts.js';
+import { toCheckpoint } from './ethers-audit-anchor.js';
 
 export interface AnchoredLog {
   readonly chainId: number;
@@ -29,10 +30,7 @@ export async function readAnchoredCheckpoints(rpcUrl: string, contractAddress: s
     const checkpoints: ChainCheckpoint[] = [];
     for (let from = 0; from < count; from += PAGE) {
       const range = (await contract.getFunction('checkpointRange').staticCall(from, Math.min(count, from + PAGE))) as Result;
-      Array.from(range).forEach((raw, i) => {
-        const r = raw as Result;
-        checkpoints.push({ index: from + i, root: String(r[0]).toLowerCase(), treeSize: BigInt(r[1] as bigint), blockNumber: Number(r[2]), timestamp: Number(r[3]) });
-      });
+      Array.from(range).forEach((raw, i) => checkpoints.push(toCheckpoint(from + i, raw as Result)));
     }
     return { chainId, contract: contractAddress, checkpoints };
   } catch (error) {

@@ -119,10 +119,11 @@ export class EthersAuditAnchor implements AuditAnchorPort {
   }
 }
 
-function toCheckpoint(index: number, raw: Result): AnchoredCheckpoint {
+/** One entry of the contract's checkpoint list as the chain returns it (also read by checkpoint-reader.ts). */
+export function toCheckpoint(index: number, raw: Result): AnchoredCheckpoint {
   return {
     index,
-    root: raw[0] as string,
+    root: String(raw[0]).toLowerCase(),
     treeSize: BigInt(raw[1] as bigint),
     blockNumber: Number(raw[2]),
     timestamp: Number(raw[3]),
