@@ -33,6 +33,8 @@ export async function syncDirectory(dir: string): Promise<void> {
 
 export class CheckpointFile {
   private chain: Promise<void> = Promise.resolve();
+  /** Set when a failed append could not be cut off again: the journal's end is unknown. */
+  private broken: unknown;
 
   private constructor(
     private readonly dir: string,
@@ -45,16 +47,21 @@ export class CheckpointFile {
    */
   static async load(dir: string, readOnly = false): Promise<CheckpointFile> {
     const journal = join(dir, CHECKPOINTS_JOURNAL);
-    const text = await readIfExists(journal);
+    const legacyPath = join(dir, LEGACY_CHECKPOINTS_FILE);
+    let text = await readIfExists(journal);
+    const legacy = text === undefined ? await readIfExists(legacyPath) : undefined;
+    // A verifier reading beside a writer that migrated the legacy file in between: the journal is there now.
+    if (text === undefined && legacy === undefined) text = await readIfExists(journal);
     if (text !== undefined) {
       const { list, changes, completeBytes } = replay(text, journal);
       const file = new CheckpointFile(dir, list);
-      if (!readOnly && completeBytes < Buffer.byteLength(text)) await file.guard(() => truncate(journal, completeBytes));
-      if (!readOnly && changes > 2 * list.length + 16) await file.guard(() => file.rewrite(list));
+      if (readOnly) return file;
+      if (completeBytes < Buffer.byteLength(text)) await file.guard(() => truncate(journal, completeBytes));
+      if (changes > 2 * list.length + 16) await file.guard(() => file.rewrite(list));
+      // A legacy file beside a complete journal: a migration cut short after the rename. The journal holds it all.
+      await file.guard(() => unlinkIfExists(legacyPath, dir));
       return file;
     }
-    const legacyPath = join(dir, LEGACY_CHECKPOINTS_FILE);
-    const legacy = await readIfExists(legacyPath);
     if (legacy === undefined) return new CheckpointFile(dir, []);
     const file = new CheckpointFile(dir, parseLegacy(legacy, legacyPath));
     if (!readOnly) {
@@ -65,6 +72,11 @@ export class CheckpointFile {
       });
     }
     return file;
+  }
+
+  /** Resolves once every change asked for so far has been written or has failed (before closing). */
+  settled(): Promise<void> {
+    return this.chain;
   }
 
   all(): CheckpointRecord[] {
@@ -107,18 +119,35 @@ export class CheckpointFile {
     return run;
   }
 
+  /**
+   * Appends one line and syncs it. A failed append (disk full, I/O error, a short write) is cut off
+   * again before anything else is written, so a later line never follows a fragment; if even that
+   * fails, the journal refuses every further change (its end is unknown) until the store is reopened.
+   */
   private async append(line: JournalLine): Promise<void> {
     const file = join(this.dir, CHECKPOINTS_JOURNAL);
+    if (this.broken) throw new CustosError('UNAVAILABLE', `the audit checkpoints journal ${file} is in an unknown state after a failed write; restart the gateway once the disk is fixed (the checkpoints are also on chain)`);
+    const bytes = Buffer.from(JSON.stringify(line) + '\n');
     const handle = await open(file, 'a', 0o600);
-    let created: boolean;
+    let before = -1;
     try {
-      created = (await handle.stat()).size === 0;
-      await handle.write(JSON.stringify(line) + '\n');
+      before = (await handle.stat()).size;
+      for (let written = 0; written < bytes.length; ) written += (await handle.write(bytes, written)).bytesWritten;
       await handle.datasync();
+    } catch (error) {
+      if (before >= 0) {
+        try {
+          await handle.truncate(before);
+          await handle.datasync();
+        } catch {
+          this.broken = error;
+        }
+      }
+      throw error;
     } finally {
       await handle.close();
     }
-    if (created) await syncDirectory(this.dir);
+    if (before === 0) await syncDirectory(this.dir);
   }
 
   /** Replaces the journal with one `record` line per checkpoint, atomically (temporary file, rename). */
@@ -140,10 +169,21 @@ export class CheckpointFile {
     try {
       await write();
     } catch (error) {
+      if (error instanceof CustosError) throw error;
       const file = join(this.dir, CHECKPOINTS_JOURNAL);
       throw new CustosError('UNAVAILABLE', `the audit checkpoints journal ${file} could not be written (${(error as NodeJS.ErrnoException).code ?? 'I/O error'}); check free space and permissions`, undefined, { cause: error });
     }
   }
+}
+
+async function unlinkIfExists(file: string, dir: string): Promise<void> {
+  try {
+    await unlink(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  await syncDirectory(dir);
 }
 
 async function readIfExists(file: string): Promise<string | undefined> {

@@ -366,6 +366,7 @@ export class FileAuditStore implements AuditStore {
   close(): Promise<void> {
     this.closing ??= (async () => {
       while (this.writing) await this.writing;
+      await this.checkpointFile?.settled(); // an anchor's checkpoint still being written
       await this.handle.close().catch(() => undefined);
       await this.lock.release();
     })();

@@ -5,7 +5,9 @@
  * that kept the older single-document file are migrated without losing a checkpoint.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { appendFile, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -125,6 +127,55 @@ describe('checkpoint journal (embedded store)', () => {
     } finally {
       await again.close();
     }
+  });
+
+  it('a failed append (the file size limit hit mid-line) is cut off again: no fragment stays, later appends and restarts work', async () => {
+    const dir = await newDir();
+    const module = new URL('../../../src/adapters/store/file-audit-checkpoints.js', import.meta.url).href;
+    const support = new URL('../../support/audit-store-conformance.js', import.meta.url).href;
+    // A child with RLIMIT_FSIZE of 2 KiB (ulimit counts 1 KiB blocks here): ~4 lines fit, the 5th or 6th is cut short.
+    const script = `
+      const { CheckpointFile } = await import(${JSON.stringify(module)});
+      const { checkpoint } = await import(${JSON.stringify(support)});
+      const file = await CheckpointFile.load(process.argv[1]);
+      const acknowledged = [];
+      let refusal = null;
+      for (let size = 1; size <= 12; size++) {
+        try { await file.record(checkpoint(size)); acknowledged.push(size); } catch (error) { refusal = { code: error.code, message: error.message }; break; }
+      }
+      console.log(JSON.stringify({ acknowledged, refusal, inMemory: file.all().map((c) => c.treeSize) }));`;
+    const { stdout } = await promisify(execFile)('bash', ['-c', 'ulimit -f 2 && exec "$0" --input-type=module -e "$1" "$2"', process.execPath, script, dir]);
+    const child = JSON.parse(stdout) as { acknowledged: number[]; refusal: { code: string; message: string } | null; inMemory: number[] };
+    assert.ok(child.refusal, 'the limit was hit');
+    assert.equal(child.refusal.code, 'UNAVAILABLE');
+    assert.match(child.refusal.message, /could not be written \(EFBIG|check free space/);
+    assert.deepEqual(child.inMemory, child.acknowledged, 'memory holds only what was written whole');
+    const text = await readFile(journalOf(dir), 'utf8');
+    assert.ok(text.endsWith('\n'), 'no fragment of the failed line is left');
+    const reopened = await CheckpointFile.load(dir);
+    assert.deepEqual(sizes(reopened), child.acknowledged, 'every acknowledged checkpoint, nothing else');
+    await reopened.record(checkpoint(100));
+    assert.deepEqual(sizes(await CheckpointFile.load(dir)), [...child.acknowledged, 100]);
+  });
+
+  it('a writable start removes a legacy file left beside a complete journal (a migration cut short after its rename)', async () => {
+    const dir = await newDir();
+    const file = await CheckpointFile.load(dir);
+    await file.record(checkpoint(7));
+    await writeFile(join(dir, LEGACY_CHECKPOINTS_FILE), JSON.stringify({ version: 1, checkpoints: [checkpoint(7)] }));
+    assert.deepEqual(sizes(await CheckpointFile.load(dir, true)), [7], 'the journal wins');
+    assert.ok((await readdir(dir)).includes(LEGACY_CHECKPOINTS_FILE), 'a read-only open removes nothing');
+    assert.deepEqual(sizes(await CheckpointFile.load(dir)), [7]);
+    assert.ok(!(await readdir(dir)).includes(LEGACY_CHECKPOINTS_FILE));
+  });
+
+  it('closing the store waits for a checkpoint still being written', async () => {
+    const dir = await newDir();
+    const store = await FileAuditStore.open({ dir });
+    const recording = store.recordCheckpoint(checkpoint(3));
+    await store.close();
+    await recording;
+    assert.deepEqual(sizes(await CheckpointFile.load(dir, true)), [3]);
   });
 
   it('refuses a legacy file that is not a checkpoint list', async () => {
