@@ -17,10 +17,12 @@
  * that bucket has a token again, so a flood costs Redis at most one call per address per refill.
  * Each replica still counts and reports the refusals it answered (the log holds every replica's
  * summaries). When Redis cannot answer in time, this replica's own bucket decides: still limited,
- * never open, never an error for the caller.
+ * never open, never an error for the caller; and for the next second Redis is not asked at all.
  */
 /** The bucket shared by new addresses while the table is full (named so in the summary event). */
 export const OVERFLOW = 'other addresses (table full)';
+/** How long after a failure of the shared budget this replica decides alone. */
+export const SHARED_RETRY_MS = 1000;
 
 export interface LimiterOptions {
   readonly perSecond: number;
@@ -52,6 +54,8 @@ export class UnauthenticatedLimiter {
   private readonly buckets = new Map<string, Bucket>();
   private readonly now: () => number;
   private lastEviction = Number.NEGATIVE_INFINITY;
+  /** After the shared budget failed: until then this replica decides alone, without asking Redis. */
+  private sharedDownUntil = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: LimiterOptions) {
     this.now = options.now ?? Date.now;
@@ -61,7 +65,7 @@ export class UnauthenticatedLimiter {
   admit(address: string): boolean | Promise<boolean> {
     const now = this.now();
     const { bucket, shared } = this.bucketOf(address, now);
-    if (this.options.shared === undefined || !shared) return this.takeLocal(bucket, now);
+    if (this.options.shared === undefined || !shared || now < this.sharedDownUntil) return this.takeLocal(bucket, now);
     if (now < bucket.blockedUntil) {
       bucket.refused++;
       return false;
@@ -74,6 +78,9 @@ export class UnauthenticatedLimiter {
     try {
       answer = await budget.take(address);
     } catch (error) {
+      // A Redis that hangs would otherwise cost every request the whole timeout (and queue a
+      // command each): ask again after a second.
+      this.sharedDownUntil = this.now() + SHARED_RETRY_MS;
       this.options.onSharedFailure?.(error);
       return this.takeLocal(bucket, this.now());
     }

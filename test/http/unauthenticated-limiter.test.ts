@@ -95,11 +95,20 @@ describe('unauthenticated request limit', () => {
       const budget = recordingBudget(100);
       budget.fail = true;
       const failures: unknown[] = [];
-      const limiter = new UnauthenticatedLimiter({ perSecond: 1, burst: 2, shared: budget, now: () => 0, onSharedFailure: (e) => failures.push(e) });
+      let now = 0;
+      const limiter = new UnauthenticatedLimiter({ perSecond: 1, burst: 2, shared: budget, now: () => now, onSharedFailure: (e) => failures.push(e) });
       const answers = [await limiter.admit('b'), await limiter.admit('b'), await limiter.admit('b')];
       assert.deepEqual(answers, [true, true, false], 'the local bucket (burst 2) decided');
-      assert.equal(failures.length, 3);
+      assert.equal(failures.length, 1);
+      assert.equal(budget.calls.length, 1, 'a Redis that hangs is not asked again (and waited for) on every request');
       assert.deepEqual(limiter.takeRefused(), [['b', 1]]);
+      now = 999;
+      await limiter.admit('b');
+      assert.equal(budget.calls.length, 1, 'not within the second after a failure');
+      now = 1000;
+      budget.fail = false;
+      assert.equal(await limiter.admit('b'), true, 'asked again after a second, and Redis decides once more');
+      assert.equal(budget.calls.length, 2);
     });
 
     it('the overflow bucket of a full table stays local: cycling addresses cannot make each request a Redis call', async () => {
