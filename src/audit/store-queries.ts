@@ -7,7 +7,10 @@ import { CustosError } from '../errors.js';
 import type { AuditRecord, CheckpointQuery, CheckpointRecord } from './store.js';
 
 const OUTCOMES = new Set([0, 4, 8, 12]);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// Lower case only: PostgreSQL hands a uuid back in lower case, and the verifier compares the id as text.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** The latest instant a JavaScript Date can hold (every store can keep it). */
+const MAX_TIME = 8.64e15;
 
 /**
  * Refuses a batch holding a record no store can keep as given (a caller bug), before anything of it
@@ -21,10 +24,10 @@ export function checkBatch(batch: readonly AuditRecord[]): void {
     if (!Buffer.isBuffer(record.canonical)) bad('canonical must be a Buffer');
     if (!Buffer.isBuffer(record.leafHash) || record.leafHash.length !== 32) bad('leafHash must be 32 bytes');
     const f = record.facts;
-    if (typeof f.eventId !== 'string' || !UUID.test(f.eventId)) bad('eventId must be a UUID');
+    if (typeof f.eventId !== 'string' || !UUID.test(f.eventId)) bad('eventId must be a UUID in lower case');
     if (typeof f.requestId !== 'string') bad('requestId must be a string');
     if (!OUTCOMES.has(f.outcome)) bad('outcome must be 0, 4, 8 or 12');
-    if (!Number.isFinite(f.recorded)) bad('recorded must be a finite number of milliseconds');
+    if (!(f.recorded >= 0 && f.recorded <= MAX_TIME)) bad('recorded must be milliseconds since 1970 a Date can hold');
     if (!Array.isArray(f.patients) || f.patients.some((p) => typeof p !== 'string')) bad('patients must be an array of strings');
   });
 }
