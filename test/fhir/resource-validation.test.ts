@@ -108,6 +108,8 @@ describe('resource validation: each error points at its element', () => {
     assert.deepEqual(validate({ resourceType: 'Observation', code: { text: 'c' }, _status: { extension: [{ url: 'http://example.org/x', valueCode: 'masked' }] } }), []);
     const medication = onlyIssue({ resourceType: 'MedicationRequest', status: 'active', intent: 'order', subject: { reference: 'Patient/1' } }, 'MedicationRequest.medication', 'required');
     assert.match(medication.message, /medication\[x\].*medicationCodeableConcept or medicationReference/);
+    // R4's 1..1, which medplum's R5-shaped EvidenceVariable profile lacks.
+    onlyIssue({ resourceType: 'EvidenceVariable', status: 'active', characteristic: [{ description: 'adults' }] }, 'EvidenceVariable.characteristic[0].definition', 'required');
   });
 
   it('codes outside a required value set', () => {
@@ -134,6 +136,11 @@ describe('resource validation: each error points at its element', () => {
     onlyIssue({ resourceType: 'Project', name: 'x' }, 'resourceType', 'value');
     onlyIssue(patient({ meta: { project: 'abc' } }), 'Patient.meta.project', 'structure');
     onlyIssue({ resourceType: 'DeviceDefinition', classification: [{ type: { text: 'x' } }] }, 'DeviceDefinition.classification', 'structure'); // an R5 element
+    onlyIssue({ resourceType: 'HealthcareService', offeredIn: [{ reference: 'HealthcareService/1' }] }, 'HealthcareService.offeredIn', 'structure'); // R5
+    onlyIssue({ resourceType: 'ObservationDefinition', code: { text: 'c' }, publisher: { reference: 'Organization/1' } }, 'ObservationDefinition.publisher', 'structure'); // R5
+    // Timing.repeat is an Element in R4, not a BackboneElement: no modifierExtension.
+    const timing = { repeat: { frequency: 1, modifierExtension: [{ url: 'http://example.org/x', valueBoolean: true }] } };
+    onlyIssue({ resourceType: 'MedicationRequest', status: 'active', intent: 'order', medicationCodeableConcept: { text: 'm' }, subject: { reference: 'Patient/1' }, dosageInstruction: [{ timing }] }, 'MedicationRequest.dosageInstruction[0].timing.repeat.modifierExtension', 'structure');
   });
 });
 
