@@ -65,7 +65,10 @@ export async function composeConsent(config: CustosConfig, logger: Logger): Prom
     let store: RedisIndexSnapshotStore | undefined;
     let redis: Redis | undefined;
     if (config.redis.url) {
-      redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+      // commandTimeout: a Redis that accepts but never answers must fail commands, not hang them: an
+      // index poll awaiting its change fan-out would otherwise stall until the index went stale (and
+      // every request were denied), and identity lookups would hang requests.
+      redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 2, commandTimeout: config.redis.commandTimeoutMs });
       await redis.connect();
       const client = redis;
       closers.push(async () => void (await client.quit()));

@@ -50,7 +50,8 @@ export interface CustosConfig {
     readonly maxStalenessMs: number;
   };
   readonly consent: { readonly model: 'opt-in' | 'opt-out'; readonly pseudonymKey: string | null };
-  readonly redis: { readonly url: string | null };
+  /** Shared state across replicas; a command not answered within commandTimeoutMs fails. */
+  readonly redis: { readonly url: string | null; readonly commandTimeoutMs: number };
   readonly enforcement: {
     readonly operations: readonly string[];
     readonly graphql: boolean;

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -16,6 +16,7 @@ import { isCustosError } from '../../../src/errors.js';
 import { appendAll, auditRecord, auditStoreConformance, collect, rejectsWithCode } from '../../support/audit-store-conformance.js';
 import { localFindings } from '../../support/audit-tamper.js';
 import { pgDeleteEvent, pgEditEvent, pgRewriteFrom, pgSwapEvents, pgTruncate } from '../../support/audit-tamper-pg.js';
+import { Relay } from '../../support/tcp-relay.js';
 
 const candidates = process.env.CUSTOS_TEST_PG_URL ? [process.env.CUSTOS_TEST_PG_URL] : ['postgres://postgres@127.0.0.1:5432/test', 'postgres://root@127.0.0.1:5432/test'];
 let url = candidates[0]!;
@@ -149,45 +150,6 @@ describe('PgAuditStore shared by several gateways', () => {
   });
 });
 
-/** A TCP relay to PostgreSQL that the test can cut (RST), black-hole (accept, never answer) or stall. */
-class Relay {
-  mode: 'forward' | 'blackhole' | 'stall' = 'forward';
-  private readonly sockets = new Set<Socket>();
-  private constructor(readonly server: Server) {}
-
-  static async start(target: { host: string; port: number }): Promise<Relay> {
-    const relay: Relay = new Relay(createServer((inbound) => relay.accept(inbound, target)));
-    await new Promise<void>((resolve) => relay.server.listen(0, '127.0.0.1', resolve));
-    return relay;
-  }
-
-  get port(): number {
-    return (this.server.address() as AddressInfo).port;
-  }
-
-  private accept(inbound: Socket, target: { host: string; port: number }): void {
-    this.sockets.add(inbound);
-    inbound.on('error', () => undefined).on('close', () => this.sockets.delete(inbound));
-    if (this.mode === 'blackhole') return;
-    const outbound = new Socket();
-    this.sockets.add(outbound);
-    outbound.on('error', () => inbound.destroy()).on('close', () => this.sockets.delete(outbound));
-    outbound.connect(target.port, target.host);
-    inbound.on('data', (d) => this.mode === 'forward' && outbound.write(d));
-    outbound.on('data', (d) => this.mode === 'forward' && inbound.write(d));
-    inbound.on('close', () => outbound.destroy());
-  }
-
-  /** Resets every open connection. */
-  cut(): void {
-    for (const s of this.sockets) s.resetAndDestroy();
-  }
-
-  async close(): Promise<void> {
-    this.cut();
-    await new Promise((resolve) => this.server.close(resolve));
-  }
-}
 
 describe('PgAuditStore when the database is not there', () => {
   const quick = { connectTimeoutMs: 800, statementTimeoutMs: 500 };
