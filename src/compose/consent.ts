@@ -5,7 +5,7 @@
  * configured, so replicas agree within one poll).
  */
 import { join, resolve } from 'node:path';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { connectChain, type ChainConnection } from '../adapters/ledger/chain-connection.js';
 import { ensureDeployment, verifyDeployment } from '../adapters/ledger/deploy.js';
@@ -13,6 +13,7 @@ import { localDeploymentFile, readDeploymentRecord, type DeploymentRecord } from
 import { EthersConsentLedger } from '../adapters/ledger/ethers-consent-ledger.js';
 import { startLocalChain, type LocalChain } from '../adapters/ledger/local-chain.js';
 import { loadOrCreateSecret } from '../adapters/store/local-secret.js';
+import { connectRedis } from '../adapters/store/redis-connection.js';
 import { RedisIndexSnapshotStore } from '../adapters/store/redis-index-snapshot.js';
 import type { CustosConfig } from '../config/types.js';
 import { CustosError } from '../errors.js';
@@ -65,11 +66,10 @@ export async function composeConsent(config: CustosConfig, logger: Logger): Prom
     let store: RedisIndexSnapshotStore | undefined;
     let redis: Redis | undefined;
     if (config.redis.url) {
-      // commandTimeout: a Redis that accepts but never answers must fail commands, not hang them: an
-      // index poll awaiting its change fan-out would otherwise stall until the index went stale (and
-      // every request were denied), and identity lookups would hang requests.
-      redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 2, commandTimeout: config.redis.commandTimeoutMs });
-      await redis.connect();
+      // A command timeout (redis-connection.ts): a Redis that accepts but never answers must fail
+      // commands, not hang them: an index poll awaiting its change fan-out would otherwise stall
+      // until the index went stale (and every request were denied).
+      redis = await connectRedis({ url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs, logger });
       const client = redis;
       closers.push(async () => void (await client.quit()));
       // Snapshots are MACed with the pseudonym key: a writer to Redis alone cannot forge consent.
