@@ -1,7 +1,7 @@
 /**
  * What every AuditStore answers alike, in one place: the records a batch may hold, index ranges,
- * the search page size, and checkpoint queries over a list kept in memory. (Each store used to carry its own copy, and the
- * copies differed in what they refused.)
+ * the search page size, and checkpoint queries over a list kept in memory. (Each store used to
+ * carry its own copy, and the copies differed in what they refused.)
  */
 import { CustosError } from '../errors.js';
 import type { AuditRecord, CheckpointQuery, CheckpointRecord } from './store.js';

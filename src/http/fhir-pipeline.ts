@@ -222,9 +222,10 @@ export function createFhirPipeline(options: FhirPipelineOptions): RequestHandler
       if (mapped.code === 'INTERNAL' && !context.clientGone) logger.error({ requestId, err: error }, 'unexpected error');
       else if (mapped.status >= 500 && !context.clientGone) logger.warn({ requestId, code: mapped.code, status: mapped.status }, 'upstream failure');
       const limiter = options.unauthenticatedLimiter;
-      if (mapped.code === 'UNAUTHENTICATED' && limiter && !(await limiter.admit(auditedAddress(context)))) {
+      const address = auditedAddress(context);
+      if (mapped.code === 'UNAUTHENTICATED' && limiter && !(await limiter.admit(address))) {
         // Over the limit: counted into the address's summary event instead of one durable event each.
-        const seconds = Math.max(1, Math.ceil(limiter.retryAfterMs(auditedAddress(context)) / 1000));
+        const seconds = Math.max(1, Math.ceil(limiter.retryAfterMs(address) / 1000));
         const limited = mapError(new CustosError('RATE_LIMITED', `too many requests without a valid token from this address; authenticate, or retry after ${seconds} s`), requestId);
         if (!context.clientGone) sendOperationOutcome(res, limited, { 'x-request-id': requestId, 'retry-after': String(seconds) }, context.xml === true);
         return;

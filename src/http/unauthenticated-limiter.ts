@@ -93,8 +93,13 @@ export class UnauthenticatedLimiter {
     return false;
   }
 
+  /** The tokens `bucket` holds at `now`, refilled at the rate since it was last taken from. */
+  private refilled(bucket: Bucket, now: number): number {
+    return Math.min(this.options.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.options.perSecond);
+  }
+
   private takeLocal(bucket: Bucket, now: number): boolean {
-    bucket.tokens = Math.min(this.options.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.options.perSecond);
+    bucket.tokens = this.refilled(bucket, now);
     bucket.at = now;
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
@@ -139,7 +144,7 @@ export class UnauthenticatedLimiter {
     if (bucket === undefined) return 0;
     const now = this.now();
     if (bucket.blockedUntil > now) return bucket.blockedUntil - now;
-    const tokens = Math.min(this.options.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.options.perSecond);
+    const tokens = this.refilled(bucket, now);
     return tokens >= 1 ? 0 : ((1 - tokens) * 1000) / this.options.perSecond;
   }
 

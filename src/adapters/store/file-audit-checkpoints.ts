@@ -36,10 +36,14 @@ export class CheckpointFile {
   /** Set when a failed append could not be cut off again: the journal's end is unknown. */
   private broken: unknown;
 
+  private readonly journal: string;
+
   private constructor(
     private readonly dir: string,
-    private list: CheckpointRecord[],
-  ) {}
+    private readonly list: CheckpointRecord[],
+  ) {
+    this.journal = join(dir, CHECKPOINTS_JOURNAL);
+  }
 
   /**
    * Loads the checkpoints kept in `dir` (none yet: an empty list). Unless `readOnly`, also cuts a
@@ -67,8 +71,7 @@ export class CheckpointFile {
     if (!readOnly) {
       await file.guard(async () => {
         await file.rewrite(file.list); // the journal is complete (renamed into place) before the old file goes
-        await unlink(legacyPath);
-        await syncDirectory(dir);
+        await unlinkIfExists(legacyPath, dir);
       });
     }
     return file;
@@ -125,7 +128,7 @@ export class CheckpointFile {
    * fails, the journal refuses every further change (its end is unknown) until the store is reopened.
    */
   private async append(line: JournalLine): Promise<void> {
-    const file = join(this.dir, CHECKPOINTS_JOURNAL);
+    const file = this.journal;
     if (this.broken) throw new CustosError('UNAVAILABLE', `the audit checkpoints journal ${file} is in an unknown state after a failed write; restart the gateway once the disk is fixed (the checkpoints are also on chain)`);
     const bytes = Buffer.from(JSON.stringify(line) + '\n');
     const handle = await open(file, 'a', 0o600);
@@ -152,7 +155,7 @@ export class CheckpointFile {
 
   /** Replaces the journal with one `record` line per checkpoint, atomically (temporary file, rename). */
   private async rewrite(list: readonly CheckpointRecord[]): Promise<void> {
-    const file = join(this.dir, CHECKPOINTS_JOURNAL);
+    const file = this.journal;
     const temporary = `${file}.tmp-${process.pid}`;
     const handle = await open(temporary, 'w', 0o600);
     try {
@@ -170,8 +173,7 @@ export class CheckpointFile {
       await write();
     } catch (error) {
       if (error instanceof CustosError) throw error;
-      const file = join(this.dir, CHECKPOINTS_JOURNAL);
-      throw new CustosError('UNAVAILABLE', `the audit checkpoints journal ${file} could not be written (${(error as NodeJS.ErrnoException).code ?? 'I/O error'}); check free space and permissions`, undefined, { cause: error });
+      throw new CustosError('UNAVAILABLE', `the audit checkpoints journal ${this.journal} could not be written (${(error as NodeJS.ErrnoException).code ?? 'I/O error'}); check free space and permissions`, undefined, { cause: error });
     }
   }
 }

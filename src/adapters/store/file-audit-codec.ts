@@ -232,7 +232,6 @@ export function readIndexFacts(buf: Buffer, at: number, bodyLength: number): Ind
   }
 }
 
-
 /**
  * The event stored in the record whose frame starts at `at` (`length` bytes, frame included),
  * exactly as written on disk: nothing is recomputed. The result owns a copy of its bytes.
@@ -267,4 +266,3 @@ export function decodeEvent(buf: Buffer, at: number, length: number): StoredAudi
     },
   };
 }
-

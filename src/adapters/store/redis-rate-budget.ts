@@ -4,7 +4,6 @@
  * own clock (replicas' clocks may differ). Keys are keyed pseudonyms of the address (no address in
  * Redis) and expire once the bucket would be full again, so idle addresses leave nothing behind.
  */
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { SharedBudget } from '../../http/unauthenticated-limiter.js';
 
@@ -39,21 +38,24 @@ if admitted == 1 then return {1, 0} end
 return {0, math.ceil((1 - tokens) * 1000 / rate)}
 `;
 
-const TAKE_SHA = createHash('sha1').update(TAKE).digest('hex');
+const COMMAND = 'custosTakeUnauthenticatedToken';
+type TakeCommand = (key: string, perSecond: number, burst: number) => Promise<[number, number]>;
 
-/** The script by its hash (a flood sends 40 bytes per call, not the script); loaded once when Redis does not know it. */
-async function runTake(redis: Redis, key: string, perSecond: number, burst: number): Promise<unknown> {
-  try {
-    return await redis.evalsha(TAKE_SHA, 1, key, perSecond, burst);
-  } catch (error) {
-    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-    return redis.eval(TAKE, 1, key, perSecond, burst);
-  }
+/**
+ * The script as a command of this client (ioredis' defineCommand: sent by its hash, the script
+ * itself only when Redis does not know it yet, e.g. after a restart or SCRIPT FLUSH).
+ */
+function takeCommand(redis: Redis): TakeCommand {
+  const commands = redis as unknown as Record<string, TakeCommand | undefined>;
+  if (commands[COMMAND] === undefined) redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: TAKE });
+  const command = commands[COMMAND]!;
+  return (key, perSecond, burst) => command.call(redis, key, perSecond, burst);
 }
 
 export function redisRateBudget(redis: Redis, options: RedisRateBudgetOptions): SharedBudget {
   const prefix = options.keyPrefix ?? 'custos:limit:unauthenticated:';
   const timeoutMs = options.timeoutMs ?? 100;
+  const take = takeCommand(redis);
   return {
     async take(address) {
       let timer: NodeJS.Timeout | undefined;
@@ -61,7 +63,7 @@ export function redisRateBudget(redis: Redis, options: RedisRateBudgetOptions): 
         timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs);
       });
       try {
-        const reply = (await Promise.race([runTake(redis, prefix + options.keyOf(address), options.perSecond, options.burst), late])) as [number, number];
+        const reply = await Promise.race([take(prefix + options.keyOf(address), options.perSecond, options.burst), late]);
         return { admitted: reply[0] === 1, retryAfterMs: Number(reply[1]) };
       } finally {
         clearTimeout(timer);

@@ -164,16 +164,20 @@ function describeCheckpoint(c: CheckpointRecord, explorerTxUrl: string | null | 
   return { ...c, ...(explorerTxUrl ? { explorerUrl: explorerTxUrl + c.transactionHash } : {}) };
 }
 
+/** A query or path parameter of decimal digits as a number; NaN for anything else (a repeated parameter, a sign, …). */
+function digits(value: unknown): number {
+  return typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : Number.NaN;
+}
+
 function boundedParam(value: unknown, name: string, min: number, max: number): number {
-  const text = typeof value === 'string' ? value : '';
-  const n = /^\d{1,15}$/.test(text) ? Number(text) : Number.NaN;
+  const n = digits(value);
   if (!(n >= min && n <= max)) throw new CustosError('INVALID_REQUEST', `${name} must be an integer from ${min}${max === Number.MAX_SAFE_INTEGER ? ' up' : ` to ${max}`}`);
   return n;
 }
 
 function indexParam(value: unknown): number {
-  const text = typeof value === 'string' ? value : '';
-  if (!/^\d{1,15}$/.test(text)) throw new CustosError('INVALID_REQUEST', 'give the index / tree size as a non-negative integer');
-  return Number(text);
+  const n = digits(value);
+  if (Number.isNaN(n)) throw new CustosError('INVALID_REQUEST', 'give the index / tree size as a non-negative integer');
+  return n;
 }
 
