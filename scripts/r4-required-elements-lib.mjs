@@ -37,7 +37,7 @@ export const R4_REQUIRED_ELEMENTS: Readonly<Record<string, string>> = {
 `;
 
 /** The schema definition a `$ref` (or, for a repeating element, its `items.$ref`) points at. */
-function refTarget(node) {
+export function refTarget(node) {
   const ref = node?.items?.$ref ?? node?.$ref;
   return ref?.slice('#/definitions/'.length);
 }
@@ -46,7 +46,7 @@ function refTarget(node) {
  * Primitive types are the lower-case ones; elements such as Extension.url and Element.id are typed
  * `http://hl7.org/fhirpath/System.String` in the snapshot but are primitives in JSON too.
  */
-function isPrimitiveType(code) {
+export function isPrimitiveType(code) {
   return /^[a-z]/.test(code) || code.startsWith('http://hl7.org/fhirpath/System.');
 }
 
@@ -55,13 +55,34 @@ function isPrimitiveType(code) {
  * SimpleQuantity, vital signs, …), which restate their base's paths, and logical models (FiveWs,
  * Event, …), which are no JSON; the roots Element and Resource have no base at all.
  */
-function readR4StructureDefinitions() {
+export function readR4StructureDefinitions() {
   const dir = dirname(createRequire(import.meta.url).resolve('hl7.fhir.r4.examples/package.json'));
   return readdirSync(dir)
     .filter((f) => f.startsWith('StructureDefinition-') && f.endsWith('.json'))
     .sort()
     .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')))
     .filter((sd) => sd.kind !== 'logical' && (sd.derivation === 'specialization' || sd.baseDefinition === undefined));
+}
+
+/**
+ * The elements of one StructureDefinition with the schema definition that holds each (`owner`),
+ * top-down: a backbone's definition is where its parent's property `$ref`s, which also tells
+ * same-named backbones such as `CapabilityStatement_Interaction1` apart. Skipped: elements whose
+ * owner has no properties in the schema (primitive types; the abstract Resource and
+ * DomainResource, whose elements each resource's snapshot repeats). Also read by
+ * test/fhir/r4-schema-matches-r4.test.ts.
+ */
+export function* ownedElements(sd, definitions) {
+  const owners = new Map([[sd.type, sd.type]]);
+  for (const element of sd.snapshot?.element ?? []) {
+    const dot = element.path.lastIndexOf('.');
+    const owner = dot < 0 ? undefined : owners.get(element.path.slice(0, dot));
+    if (owner === undefined || !definitions[owner]?.properties) continue;
+    const name = element.path.slice(dot + 1);
+    const target = refTarget(definitions[owner].properties[name]);
+    if (target !== undefined && definitions[target]?.properties) owners.set(element.path, target);
+    yield { owner, name, element };
+  }
 }
 
 /**
@@ -79,20 +100,8 @@ export function computeR4RequiredElements() {
 
   const result = {};
   for (const sd of structureDefinitions) {
-    // Element path → schema definition name, filled top-down: a backbone's definition is where
-    // its parent's property `$ref`s, which also tells `CapabilityStatement_Interaction1` apart.
-    const owners = new Map([[sd.type, sd.type]]);
-    for (const element of sd.snapshot?.element ?? []) {
-      const dot = element.path.lastIndexOf('.');
-      if (dot < 0) continue;
-      const owner = owners.get(element.path.slice(0, dot));
-      const name = element.path.slice(dot + 1);
-      const properties = owner === undefined ? undefined : definitions[owner]?.properties;
-      // Owners without properties in the schema: primitive types and the abstract Resource and
-      // DomainResource (their elements are repeated in each resource's snapshot).
-      if (!properties) continue;
-      const target = refTarget(properties[name]);
-      if (target !== undefined && definitions[target]?.properties) owners.set(element.path, target);
+    for (const { owner, name, element } of ownedElements(sd, definitions)) {
+      const properties = definitions[owner].properties;
       if (!(element.min >= 1)) continue;
 
       let entry;

@@ -5,55 +5,39 @@
  * R4 StructureDefinitions (hl7.fhir.r4.examples 4.0.1, independent of medplum).
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
-import { loadFhirSchema, type SchemaNode } from '../../src/fhir/fhir-schema.js';
+import { loadFhirSchema } from '../../src/fhir/fhir-schema.js';
 
 interface ElementDefinition { path: string; type?: { code: string }[] }
-interface StructureDefinition {
-  type: string; kind: string; url: string; derivation?: string; baseDefinition?: string;
-  snapshot: { element: ElementDefinition[] };
+interface StructureDefinition { type: string; kind: string; url: string }
+// The generator's reading of R4 (plain .mjs outside tsc's include, loaded from the repository root
+// three levels above dist/test/fhir/): the same StructureDefinitions and element owners.
+interface R4Definitions {
+  readR4StructureDefinitions(): StructureDefinition[];
+  ownedElements(sd: StructureDefinition, definitions: unknown): Iterable<{ owner: string; name: string; element: ElementDefinition }>;
+  refTarget(node: unknown): string | undefined;
+  isPrimitiveType(code: string): boolean;
 }
-
-const examples = dirname(createRequire(import.meta.url).resolve('hl7.fhir.r4.examples/package.json'));
-// The package also holds 441 profiles (derivation `constraint`: SimpleQuantity, vital signs, …)
-// and 5 logical models (FiveWs, Event, …); R4 itself is the specializations plus the two roots
-// without a base (Element, Resource).
-const base = readdirSync(examples)
-  .filter((f) => f.startsWith('StructureDefinition-') && f.endsWith('.json'))
-  .map((f) => JSON.parse(readFileSync(join(examples, f), 'utf8')) as StructureDefinition)
-  .filter((sd) => sd.kind !== 'logical' && (sd.derivation === 'specialization' || sd.baseDefinition === undefined));
+const r4 = (await import(new URL('../../../scripts/r4-required-elements-lib.mjs', import.meta.url).href)) as R4Definitions;
+// The package also holds 441 profiles and 5 logical models; R4 itself is what this reads.
+const base = r4.readR4StructureDefinitions();
 
 const { schema, definitionNames } = loadFhirSchema();
 const { definitions } = schema;
 /** The R4 definition a schema definition stands for: fhir-schema.ts's nullable copies (`ElementOrNull`) are their original. */
 const original = (name: string): string => definitionNames.get(definitions[name] ?? {}) ?? name;
-const refTarget = (node: SchemaNode | undefined): string | undefined => {
-  const ref = ((node?.['items'] as SchemaNode | undefined)?.['$ref'] ?? node?.['$ref']) as string | undefined;
-  return ref?.slice('#/definitions/'.length);
-};
-// Element.id and Extension.url are typed System.String in the snapshot, primitives in JSON too.
-const isPrimitive = (code: string): boolean => /^[a-z]/.test(code) || code.startsWith('http://hl7.org/fhirpath/System.');
+const { refTarget } = r4;
+const isPrimitive = r4.isPrimitiveType;
 const jsonNames = (name: string, primitive: boolean): string[] => (primitive ? [name, `_${name}`] : [name]);
 
 /**
- * Schema definition → the JSON property names R4 allows there. A backbone's definition is where
- * its parent's property `$ref`s (as in r4-required-elements-lib.mjs), which tells same-named
- * backbones such as CapabilityStatement_Interaction1 apart.
+ * Schema definition → the JSON property names R4 allows there (owners as the generator finds them).
  */
 const allowed = new Map<string, Set<string>>();
 for (const sd of base) {
-  const owners = new Map([[sd.type, sd.type]]);
   // The abstract Resource and DomainResource have no definition in the schema.
   if (sd.kind === 'resource' && definitions[sd.type]) allowed.set(sd.type, new Set(['resourceType']));
-  for (const element of sd.snapshot.element) {
-    const dot = element.path.lastIndexOf('.');
-    const owner = dot < 0 ? undefined : owners.get(element.path.slice(0, dot));
-    // Primitive types have no properties in the schema.
-    if (owner === undefined || !definitions[owner]?.properties) continue;
-    const name = element.path.slice(dot + 1);
+  for (const { owner, name, element } of r4.ownedElements(sd, definitions)) {
     const types = (element.type ?? []).map((t) => t.code);
     const names = name.endsWith('[x]')
       ? types.flatMap((t) => jsonNames(name.slice(0, -'[x]'.length) + t.charAt(0).toUpperCase() + t.slice(1), isPrimitive(t)))
@@ -61,8 +45,6 @@ for (const sd of base) {
     let set = allowed.get(owner);
     if (!set) allowed.set(owner, (set = new Set()));
     for (const n of names) set.add(n);
-    const target = refTarget(definitions[owner]?.properties?.[name]);
-    if (target !== undefined && definitions[target]?.properties) owners.set(element.path, target);
   }
 }
 

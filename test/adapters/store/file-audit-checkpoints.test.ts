@@ -6,25 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { appendFile, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
-import { tmpdir } from 'node:os';
+import { appendFile, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { CHECKPOINTS_JOURNAL, CheckpointFile, LEGACY_CHECKPOINTS_FILE } from '../../../src/adapters/store/file-audit-checkpoints.js';
 import { FileAuditStore } from '../../../src/adapters/store/file-audit-store.js';
 import { checkpoint } from '../../support/audit-store-conformance.js';
 import { custosRejection, rejectsWithCode } from '../../support/custos-rejection.js';
+import { tempDirs } from '../../support/temp-dirs.js';
 
-const dirs: string[] = [];
-const newDir = async (): Promise<string> => {
-  const dir = await mkdtemp(join(tmpdir(), 'custos-checkpoints-'));
-  dirs.push(dir);
-  return dir;
-};
-after(async () => {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-});
+const newDir = tempDirs('custos-checkpoints-');
 
 const journalOf = (dir: string) => join(dir, CHECKPOINTS_JOURNAL);
 const sizes = (file: CheckpointFile) => file.all().map((c) => c.treeSize);

@@ -6,27 +6,20 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { appendFile, mkdtemp, open, readFile, rm, stat, truncate as truncateFile, writeFile } from 'node:fs/promises';
+import { appendFile, open, readFile, stat, truncate as truncateFile, writeFile } from 'node:fs/promises';
 import { writtenEndOf } from '../../../src/adapters/store/file-audit-prealloc.js';
-import { hostname, tmpdir } from 'node:os';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { encodedLength, encodeRecord } from '../../../src/adapters/store/file-audit-codec.js';
 import { processStart } from '../../../src/adapters/store/file-audit-lock.js';
 import { EVENTS_FILE, FileAuditStore } from '../../../src/adapters/store/file-audit-store.js';
 import { appendAll, assertLog, auditRecord, auditStoreConformance, checkpoint, collect, leafHashOf, rejectsWithCode, ZERO_HASH } from '../../support/audit-store-conformance.js';
 import { damageBytes, deleteEvent, editEvent, localFindings, recordSpans, rewriteFrom, smashFrame, swapEvents, truncate } from '../../support/audit-tamper.js';
+import { tempDirs } from '../../support/temp-dirs.js';
 
-const dirs: string[] = [];
-const newDir = async (): Promise<string> => {
-  const dir = await mkdtemp(join(tmpdir(), 'custos-audit-'));
-  dirs.push(dir);
-  return dir;
-};
-after(async () => {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-});
+const newDir = tempDirs('custos-audit-');
 
 auditStoreConformance('file', async () => {
   const dir = await newDir();
